@@ -1,0 +1,4 @@
+"""``python -m odin``: the command line."""
+from odin.cli import main
+
+main()

@@ -1,0 +1,4 @@
+"""The CLI's commands, grouped by area; each module offers ``register(app)``."""
+from odin.commands import schedule
+
+REGISTRARS = [schedule.register]
