@@ -1,0 +1,2 @@
+CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), expires_at TEXT NOT NULL);
+CREATE INDEX sessions_user ON sessions (user_id);
