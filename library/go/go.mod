@@ -1,0 +1,3 @@
+module odin.local/odin
+
+go 1.19
