@@ -1,4 +1,4 @@
 """The CLI's commands, grouped by area; each module offers ``register(app)``."""
-from odin.commands import schedule
+from odin.commands import dashboard, schedule
 
-REGISTRARS = [schedule.register]
+REGISTRARS = [schedule.register, dashboard.register]
