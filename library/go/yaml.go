@@ -225,16 +225,18 @@ func (p *yamlParser) blockScalar(style, chomp string, indent int) string {
 	return text
 }
 
+// foldLines folds a ">" block: a line break between two lines of text becomes a space, each empty line a
+// newline.
 func foldLines(lines []string) string {
 	var out strings.Builder
 	for k, line := range lines {
 		switch {
-		case k == 0:
-			out.WriteString(line)
-		case line == "" || lines[k-1] == "":
-			out.WriteString("\n" + line)
-		default:
+		case line == "":
+			out.WriteString("\n")
+		case k > 0 && lines[k-1] != "":
 			out.WriteString(" " + line)
+		default:
+			out.WriteString(line)
 		}
 	}
 	return out.String()

@@ -251,12 +251,12 @@ class Parser {
   }
 }
 
+/** Folds a ">" block: a line break between two lines of text becomes a space, each empty line a newline. */
 function foldLines(lines) {
   let out = '';
   lines.forEach((line, k) => {
-    if (k === 0) out = line;
-    else if (line === '' || lines[k - 1] === '') out += '\n' + (line === '' ? '' : line);
-    else out += ' ' + line;
+    if (line === '') out += '\n';
+    else out += (k > 0 && lines[k - 1] !== '' ? ' ' : '') + line;
   });
   return out;
 }
