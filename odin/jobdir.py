@@ -1,0 +1,141 @@
+"""Job directories: which files a job brings along, how they are compared, and the record Odin keeps there.
+
+A deployed job's directory ``<jobs_dir>/<name>/`` holds a copy of its files and ``.odin/``: the job file as
+deployed (``job.yml``) and ``state.json``, what Odin knows that the job file does not say (its links, the user
+it runs as).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from odin.errors import JobFileError
+from odin.jobfile import JobSpec
+
+META_DIR = ".odin"
+STATE_FILE = "state.json"
+JOB_FILE = "job.yml"
+#: A job's folder is copied whole only when it is that small; a bigger one is almost surely a mistake.
+MAX_FILES = 2000
+SKIPPED_DIRS = {META_DIR, ".git", "__pycache__", ".venv", "node_modules"}
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """What Odin keeps about a deployed job besides its job file (``.odin/state.json``)."""
+
+    name: str
+    source: str
+    user: str | None
+    group: str | None = None
+    on_success: tuple[str, ...] = ()
+    on_failure: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        data = {"v": 1, "name": self.name, "source": self.source, "user": self.user, "group": self.group,
+                "on_success": list(self.on_success), "on_failure": list(self.on_failure)}
+        return json.dumps(data, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> JobRecord:
+        data = json.loads(text)
+        return cls(data["name"], data["source"], data.get("user"), data.get("group"),
+                   tuple(data.get("on_success", ())), tuple(data.get("on_failure", ())))
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        return self.on_success + self.on_failure
+
+
+def job_files(paths: Iterable[Path]) -> list[Path]:
+    """The job files named by ``paths``: files as given, directories searched for ``*.yml`` and ``*.yaml``.
+
+    :raises JobFileError: when a path does not exist or a directory holds no job file.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in walk(path) if p.suffix in (".yml", ".yaml"))
+            if not inside:
+                raise JobFileError(f"{path}: no job files (*.yml) in this directory")
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise JobFileError(f"{path}: no such file or directory")
+    return found
+
+
+def copy_list(spec: JobSpec) -> dict[str, Path]:
+    """The files copied into a job's directory, by relative path.
+
+    A folder that holds just this one job file is copied whole (the job's helpers and data come along);
+    a folder shared by several job files gives each job only its job file, its ``file`` and its ``env_file``.
+
+    :raises JobFileError: when the folder is too big to be one job's.
+    """
+    folder = Path(spec.folder)
+    job_file = Path(spec.source)
+    siblings = [p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file()]
+    if len(siblings) > 1:
+        names = [job_file.name, spec.file]
+        if spec.env_file and not spec.env_file.startswith("/"):
+            names.append(spec.env_file)
+        return {name: folder / name for name in names}
+    files = {}
+    for path in walk(folder):
+        files[path.relative_to(folder).as_posix()] = path
+        if len(files) > MAX_FILES:
+            raise spec.error("file", f"the job's folder {folder} holds more than {MAX_FILES} files",
+                             "give the job a folder of its own")
+    return files
+
+
+def walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            yield Path(root, name)
+
+
+def same_files(files: dict[str, Path], job_dir: Path) -> bool:
+    """Whether ``job_dir`` already holds exactly these files, byte for byte and mode for mode."""
+    if not job_dir.is_dir():
+        return False
+    present = {p.relative_to(job_dir).as_posix() for p in walk(job_dir)}
+    if present != set(files):
+        return False
+    for relative, source in files.items():
+        target = job_dir / relative
+        a, b = source.stat(), target.stat()
+        if a.st_size != b.st_size or (a.st_mode & 0o7777) != (b.st_mode & 0o7777):
+            return False
+        if source.read_bytes() != target.read_bytes():
+            return False
+    return True
+
+
+def stage(root: Path, name: str, files: dict[str, Path], meta: dict[str, str]) -> Path:
+    """Copy ``files`` (relative path -> source) and the ``.odin/`` files ``meta`` into a fresh directory
+    beside the job directories in ``root``; return it. Its name cannot clash with a job's (``~`` is not
+    allowed in names)."""
+    root.mkdir(parents=True, exist_ok=True)
+    staged = root / f".new~{name}~{uuid.uuid4().hex[:8]}"
+    try:
+        staged.mkdir(mode=0o755)
+        for relative, source in sorted(files.items()):
+            target = staged / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        (staged / META_DIR).mkdir()
+        for filename, text in meta.items():
+            (staged / META_DIR / filename).write_text(text, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged

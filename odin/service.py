@@ -1,0 +1,632 @@
+"""Odin's use cases: deploy, modify, remove, pause, resume, run, link and the views of deployed jobs.
+
+Every change follows one rule: parse, compile, render and verify everything first; only then write, and on any
+failure put back exactly what was there before (files, job directories, enabled timers) and reload again.
+Changes take a file lock, so concurrent ``odin`` commands run one after the other. The CLI and the dashboard
+only format what these functions return.
+
+A deployed job lives in three places: ``odin-<name>.service`` and ``odin-<name>.timer`` in the unit directory,
+and its job directory (see :mod:`odin.jobdir`).
+"""
+from __future__ import annotations
+
+import fcntl
+import grp
+import logging
+import os
+import pwd
+import shutil
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from odin.config import Settings, load_settings
+from odin.errors import InputError, JobFileError, JobNotFound, OdinError
+from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord, copy_list, job_files, same_files, stage
+from odin.jobfile import JobSpec, check_name, edit_job_text, load_job, parse_job
+from odin.status import JobStatus, LastRun, job_status, last_run_from_unit
+from odin.systemd import Systemd, UnitStatus
+from odin.transaction import Transaction, read_text
+from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name
+
+logger = logging.getLogger(__name__)
+
+TIMER_STAMPS = Path("/var/lib/systemd/timers")
+#: Searched for interpreters before the caller's PATH: the directories a service sees by default.
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Change(StrEnum):
+    """What a command did to a job."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """The outcome of deploying (or modifying) one job."""
+
+    name: str
+    change: Change
+    service_path: str
+    timer_path: str | None
+    job_dir: str
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """One line of ``odin list``."""
+
+    name: str
+    runs: str
+    description: str
+    status: JobStatus
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetails:
+    """Everything ``odin describe`` shows."""
+
+    name: str
+    spec: JobSpec
+    record: JobRecord
+    job_text: str
+    service_path: str
+    timer_path: str | None
+    job_dir: str
+    next_runs: tuple[datetime, ...]
+    status: JobStatus
+    last_runs: tuple[LastRun, ...]
+    linked_from: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A run started by ``odin run``; outcome fields are set when it was waited for."""
+
+    name: str
+    waited: bool
+    last_run: LastRun | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What ``odin remove`` deleted."""
+
+    name: str
+    removed: tuple[str, ...]
+    unlinked_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    """The outcome of pause, resume, link and unlink: whether anything had to change."""
+
+    name: str
+    change: Change
+    detail: str = ""
+
+
+@dataclass
+class _Plan:
+    """One job's desired state next to its current one, all computed before anything is written."""
+
+    spec: JobSpec
+    record: JobRecord
+    job_text: str
+    units: UnitFiles
+    files: dict[str, Path] | None  # relative path -> source file; None keeps the job directory's files
+    old_service: str | None
+    old_timer: str | None
+    old_state: str | None
+    old_job_text: str | None
+    timer_enabled: bool
+    dir_matches: bool
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def new(self) -> bool:
+        return self.old_service is None and self.old_state is None
+
+    @property
+    def units_changed(self) -> bool:
+        return (self.units.service, self.units.timer) != (self.old_service, self.old_timer)
+
+    @property
+    def meta_changed(self) -> bool:
+        return (self.record.to_json(), self.job_text) != (self.old_state, self.old_job_text)
+
+    @property
+    def changed(self) -> bool:
+        return self.units_changed or self.meta_changed or not self.dir_matches
+
+
+class JobService:
+    """The use cases, over one settings object and one systemd adapter."""
+
+    def __init__(self, settings: Settings | None = None, systemd: Systemd | None = None):
+        self.settings = settings or load_settings()
+        self.systemd = systemd or Systemd()
+
+    # ---- paths and stored state -------------------------------------------------------------------------
+
+    def job_dir(self, name: str) -> Path:
+        return self.settings.jobs_dir / name
+
+    def unit_path(self, name: str, kind: str) -> Path:
+        return self.settings.unit_dir / unit_name(name, kind)
+
+    def record(self, name: str) -> JobRecord:
+        """The stored record of job ``name``.
+
+        :raises JobNotFound: when no such job is deployed.
+        """
+        check_name(name)
+        try:
+            return JobRecord.from_json((self.job_dir(name) / META_DIR / STATE_FILE).read_text())
+        except FileNotFoundError:
+            raise JobNotFound(name) from None
+
+    def records(self) -> list[JobRecord]:
+        """Every deployed job's record, by name."""
+        out = []
+        try:
+            entries = sorted(os.scandir(self.settings.jobs_dir), key=lambda e: e.name)
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            try:
+                out.append(JobRecord.from_json(Path(entry.path, META_DIR, STATE_FILE).read_text()))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+        return out
+
+    def deployed_spec(self, name: str) -> tuple[JobSpec, str]:
+        """The job file as deployed, parsed, and its text."""
+        record = self.record(name)
+        text = (self.job_dir(name) / META_DIR / JOB_FILE).read_text(encoding="utf-8")
+        return parse_job(text, source=f"{record.source} (as deployed)", path=record.source), text
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold Odin's lock: one changing command at a time on this machine."""
+        path = self.settings.lock_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a")
+        except OSError as err:
+            raise OdinError(f"cannot open the lock file {path}: {err.strerror} (run odin as root?)") from None
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    # ---- deploy and modify ------------------------------------------------------------------------------
+
+    def deploy(self, paths: Iterable[Path]) -> list[Deployment]:
+        """Deploy job files and directories of job files, all or nothing, with a single reload.
+
+        :raises JobFileError: on any invalid job file, before anything is written.
+        :raises ScheduleError: on a bad ``runs``.
+        :raises OdinError: when a step fails; the previous state has then been restored.
+        """
+        files = job_files(paths)
+        specs = [load_job(path) for path in files]
+        _check_unique(specs)
+        with self.lock():
+            plans = [self._plan(spec, read_text(Path(spec.source)), copy_list(spec)) for spec in specs]
+            return self._apply(plans)
+
+    def modify(self, name: str, *, runs: str | None = None, description: str | None = None,
+               file: Path | None = None) -> Deployment:
+        """Change a deployed job in place: a new schedule or description, or a whole new job file.
+
+        :raises JobNotFound: when the job is not deployed.
+        :raises InputError: when nothing is asked, the file names another job, or a value is bad.
+        """
+        record = self.record(name)
+        if file is not None:
+            if runs is not None or description is not None:
+                raise InputError("give either a job file or --runs/--description, not both")
+            spec = load_job(file)
+            if spec.name != name:
+                raise spec.error("name", f"this job file is for job '{spec.name}', not '{name}'")
+            with self.lock():
+                return self._apply([self._plan(spec, read_text(file), copy_list(spec))])[0]
+        if runs is None and description is None:
+            raise InputError("nothing to change: give --runs, --description or -f FILE")
+        spec, text = self.deployed_spec(name)
+        if runs is not None:
+            from odin.grammar import compile_schedule
+
+            compile_schedule(runs, timezone=spec.timezone, source="--runs")
+        new_text = edit_job_text(text, {"runs": runs, "description": description})
+        new_spec = parse_job(new_text, source=f"{record.source} (as deployed)", path=record.source)
+        with self.lock():
+            return self._apply([self._plan(new_spec, new_text, None, record.user)])[0]
+
+    def _plan(self, spec: JobSpec, job_text: str, files: dict[str, Path] | None,
+              default_user: str | None = None, links: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+              ) -> _Plan:
+        """Compute one job's new state; nothing is written."""
+        job_dir = self.job_dir(spec.name)
+        old_state = read_text(job_dir / META_DIR / STATE_FILE)
+        old = JobRecord.from_json(old_state) if old_state else None
+        user = spec.user or default_user or (old.user if old and files is None else None) or invoking_user()
+        _check_account(spec, user)
+        on_success, on_failure = links or ((old.on_success, old.on_failure) if old else ((), ()))
+        record = JobRecord(spec.name, spec.source, user, spec.group, on_success, on_failure)
+        context = RenderContext(python=sys.executable, interpreter=self._interpreter(spec, files),
+                                job_dir=str(job_dir), user=user, group=spec.group,
+                                pushgateway_url=self.settings.pushgateway_url,
+                                on_success=on_success, on_failure=on_failure)
+        units = render_units(spec, context)
+        timer = self.unit_path(spec.name, "timer")
+        old_timer = read_text(timer)
+        enabled = False
+        if old_timer is not None:
+            enabled = self.systemd.status(timer.name).enabled
+        return _Plan(spec, record, job_text, units, files,
+                     old_service=read_text(self.unit_path(spec.name, "service")), old_timer=old_timer,
+                     old_state=old_state, old_job_text=read_text(job_dir / META_DIR / JOB_FILE),
+                     timer_enabled=enabled, dir_matches=files is None or same_files(files, job_dir))
+
+    def _interpreter(self, spec: JobSpec, files: dict[str, Path] | None) -> str | None:
+        name = interpreter_for(spec)
+        if name is None:
+            program = files.get(spec.file) if files else self.job_dir(spec.name) / spec.file
+            if program is not None and not os.access(program, os.X_OK):
+                raise spec.error("file", f"{spec.file} is not executable (chmod +x it, or set a language)")
+            return None
+        found = shutil.which(name, path=f"{SYSTEM_PATH}:{os.environ.get('PATH', '')}")
+        if found is None:
+            raise spec.error("language", f"{name} is not installed on this machine (needed for {spec.language})")
+        return found
+
+    def _apply(self, plans: list[_Plan]) -> list[Deployment]:
+        changed = [p for p in plans if p.changed]
+        if changed:
+            self.systemd.verify({name: text for p in changed for name, text in
+                                 ((p.units.service_name, p.units.service), (p.units.timer_name, p.units.timer))
+                                 if text is not None})
+            with Transaction(self.systemd) as tx:
+                self._write(changed, tx)
+        return [self._deployment(p) for p in plans]
+
+    def _write(self, plans: list[_Plan], tx: Transaction) -> None:
+        reload = False
+        for plan in plans:
+            if not plan.dir_matches:
+                tx.step(f"copying the files of {plan.name}")
+                staged = stage(self.settings.jobs_dir, plan.name, plan.files or {},
+                               {STATE_FILE: plan.record.to_json(), JOB_FILE: plan.job_text})
+                tx.replace_dir(self.job_dir(plan.name), staged)
+            elif plan.meta_changed:
+                tx.step(f"updating the record of {plan.name}")
+                meta = self.job_dir(plan.name) / META_DIR
+                tx.write(meta / STATE_FILE, plan.record.to_json())
+                tx.write(meta / JOB_FILE, plan.job_text)
+        dropped = [p.units.timer_name for p in plans if p.old_timer is not None and p.units.timer is None
+                   and p.timer_enabled]
+        if dropped:
+            tx.step("disabling timers no longer needed")
+            tx.disable(dropped)
+        for plan in plans:
+            if not plan.units_changed:
+                continue
+            reload = True
+            tx.step(f"writing the units of {plan.name}")
+            tx.write(self.unit_path(plan.name, "service"), plan.units.service)
+            timer = self.unit_path(plan.name, "timer")
+            if plan.units.timer is not None:
+                tx.write(timer, plan.units.timer)
+            elif plan.old_timer is not None:
+                tx.delete(timer)
+        if reload:
+            tx.step("reloading systemd")
+            tx.reload()
+        starting = [p.units.timer_name for p in plans if p.units.timer is not None and p.old_timer is None]
+        if starting:
+            tx.step("enabling and starting the timers")
+            tx.enable(starting)
+
+    def _deployment(self, plan: _Plan) -> Deployment:
+        change = Change.CREATED if plan.new else Change.UPDATED if plan.changed else Change.UNCHANGED
+        paused = plan.old_timer is not None and plan.units.timer is not None and not plan.timer_enabled
+        return Deployment(plan.name, change, str(self.unit_path(plan.name, "service")),
+                          str(self.unit_path(plan.name, "timer")) if plan.units.timer else None,
+                          str(self.job_dir(plan.name)), paused)
+
+    # ---- remove, pause, resume, run -----------------------------------------------------------------------
+
+    def remove(self, name: str, *, force: bool = False, timeout: float | None = None) -> Removal:
+        """Stop, disable and delete a job: its units, its job directory, its timer stamp and its metrics.
+
+        A running instance is waited for (up to ``timeout`` seconds), or stopped when ``force``. Jobs that
+        link to this one lose the link.
+
+        :raises JobNotFound: when the job is not deployed.
+        """
+        check_name(name)
+        service, timer = unit_name(name, "service"), unit_name(name, "timer")
+        units = [self.unit_path(name, "service"), self.unit_path(name, "timer")]
+        job_dir = self.job_dir(name)
+        with self.lock():
+            existing = [p for p in (*units, job_dir) if p.exists()]
+            if not existing:
+                raise JobNotFound(name)
+            if force:
+                self.systemd.stop(service)
+            else:
+                self.systemd.wait_idle(service, timeout)
+            linking = [r for r in self.records() if name in r.links and r.name != name]
+            plans = []
+            for other in linking:
+                spec, text = self.deployed_spec(other.name)
+                links = (tuple(j for j in other.on_success if j != name),
+                         tuple(j for j in other.on_failure if j != name))
+                plans.append(self._plan(spec, text, None, other.user, links))
+            with Transaction(self.systemd) as tx:
+                if plans:
+                    self._write(plans, tx)
+                if units[1].exists():
+                    tx.step(f"disabling {timer}")
+                    tx.disable([timer])
+                tx.step(f"deleting the units of {name}")
+                for path in units:
+                    if path.exists():
+                        tx.delete(path)
+                tx.step("reloading systemd")
+                tx.reload()
+            self.systemd.reset_failed(service)
+            self.systemd.reset_failed(timer)
+            shutil.rmtree(job_dir, ignore_errors=True)
+            stamp = TIMER_STAMPS / f"stamp-{timer}"
+            if stamp.exists():
+                stamp.unlink()
+                existing.append(stamp)
+        _forget_metrics(name)
+        return Removal(name, tuple(str(p) for p in existing), tuple(r.name for r in linking))
+
+    def pause(self, name: str) -> Toggle:
+        """Stop and disable a job's timer: it stays paused across reboots until resumed."""
+        timer = self._timer_of(name)
+        with self.lock():
+            if not self.systemd.status(timer).enabled:
+                return Toggle(name, Change.UNCHANGED, "already paused")
+            self.systemd.disable_now(timer)
+        return Toggle(name, Change.UPDATED, "paused")
+
+    def resume(self, name: str) -> Toggle:
+        """Enable and start a paused job's timer."""
+        timer = self._timer_of(name)
+        with self.lock():
+            status = self.systemd.status(timer)
+            if status.enabled and status.active_state == "active":
+                return Toggle(name, Change.UNCHANGED, "already active")
+            self.systemd.enable_now(timer)
+        return Toggle(name, Change.UPDATED, "resumed")
+
+    def _timer_of(self, name: str) -> str:
+        self.record(name)
+        if not self.unit_path(name, "timer").exists():
+            raise InputError(f"job '{name}' has no schedule (runs: never): there is no timer to pause or resume")
+        return unit_name(name, "timer")
+
+    def run(self, name: str, *, wait: bool = False, timeout: float | None = None) -> RunResult:
+        """Start a job now; with ``wait``, return once the run is over, with its outcome."""
+        self.record(name)
+        service = unit_name(name, "service")
+        if not wait:
+            self.systemd.start(service)
+            return RunResult(name, waited=False)
+        before = self.systemd.status(service).get("InvocationID", "")
+        self.systemd.start(service)
+        status = self.systemd.wait_finished(service, str(before), timeout)
+        return RunResult(name, waited=True, last_run=last_run_from_unit(status))
+
+    # ---- links ------------------------------------------------------------------------------------------
+
+    def link(self, source: str, target: str, *, on_failure: bool = False) -> Toggle:
+        """Start job ``target`` after each successful (or failed) run of ``source``.
+
+        :raises InputError: when the link would make a cycle.
+        """
+        if source == target:
+            raise InputError(f"a job cannot be linked to itself ('{source}')")
+        record, _ = self.record(source), self.record(target)
+        kind = "failure" if on_failure else "success"
+        with self.lock():
+            record = self.record(source)
+            current = record.on_failure if on_failure else record.on_success
+            if target in current:
+                return Toggle(source, Change.UNCHANGED, f"{target} already runs on {kind} of {source}")
+            path = _path(self.records(), target, source)
+            if path:
+                raise InputError(f"linking {source} to {target} would make a cycle: "
+                                 f"{' -> '.join([source, *path])}")
+            links = ((record.on_success, record.on_failure + (target,)) if on_failure
+                     else (record.on_success + (target,), record.on_failure))
+            self._relink(record, links)
+        return Toggle(source, Change.UPDATED, f"{target} now runs on {kind} of {source}")
+
+    def unlink(self, source: str, target: str) -> Toggle:
+        """Remove any link from ``source`` to ``target``."""
+        self.record(source)
+        with self.lock():
+            record = self.record(source)
+            if target not in record.links:
+                return Toggle(source, Change.UNCHANGED, f"{source} has no link to {target}")
+            self._relink(record, (tuple(j for j in record.on_success if j != target),
+                                  tuple(j for j in record.on_failure if j != target)))
+        return Toggle(source, Change.UPDATED, f"{target} no longer runs after {source}")
+
+    def _relink(self, record: JobRecord, links: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
+        spec, text = self.deployed_spec(record.name)
+        self._apply([self._plan(spec, text, None, record.user, links)])
+
+    # ---- views ------------------------------------------------------------------------------------------
+
+    def list_jobs(self, now: datetime | None = None) -> list[JobSummary]:
+        """Every deployed job with its status; systemd is asked in one batch."""
+        now = now or datetime.now(UTC)
+        records = self.records()
+        units = [unit_name(r.name, kind) for r in records for kind in ("service", "timer")]
+        statuses = self.systemd.statuses(units, patterns=["odin-*"])
+        out = []
+        for record in records:
+            meta = self.job_dir(record.name) / META_DIR / JOB_FILE
+            runs, description = _summary(read_text(meta) or "")
+            out.append(JobSummary(record.name, runs, description, self._status(record.name, statuses, now)))
+        return out
+
+    def status(self, name: str, now: datetime | None = None) -> JobStatus:
+        """The status of one job.
+
+        :raises JobNotFound: when the job is not deployed.
+        """
+        self.record(name)
+        units = [unit_name(name, "service"), unit_name(name, "timer")]
+        return self._status(name, self.systemd.statuses(units), now or datetime.now(UTC))
+
+    def _status(self, name: str, statuses: dict[str, UnitStatus], now: datetime) -> JobStatus:
+        service = statuses[unit_name(name, "service")]
+        timer = statuses[unit_name(name, "timer")] if self.unit_path(name, "timer").exists() else None
+        return job_status(name, service, timer, None, now)
+
+    def describe(self, name: str, now: datetime | None = None, count: int = 5) -> JobDetails:
+        """Everything about one job: its configuration, units, next runs and last runs."""
+        from odin.calendar import next_runs
+
+        now = now or datetime.now(UTC)
+        record = self.record(name)
+        spec, text = self.deployed_spec(name)
+        status = self.status(name, now)
+        upcoming = tuple(next_runs(spec.schedule, now, count)) if spec.schedule.oncalendar else ()
+        last = last_run_from_unit(self.systemd.status(unit_name(name, "service")))
+        linked_from = tuple((r.name, "failure" if name in r.on_failure else "success")
+                            for r in self.records() if name in r.links)
+        timer = self.unit_path(name, "timer")
+        return JobDetails(name, spec, record, text, str(self.unit_path(name, "service")),
+                          str(timer) if timer.exists() else None, str(self.job_dir(name)), upcoming, status,
+                          (last,) if last else (), linked_from)
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+
+
+def default_service() -> JobService:
+    """A service with the settings in effect on this machine and the default system bus."""
+    return JobService(load_settings(), Systemd())
+
+
+def generate(name: str, language: str, runs: str, *, description: str | None = None,
+             directory: Path = Path("."), force: bool = False) -> list[Path]:
+    """Write ``<name>.yml`` and a starter program using the in-job library; return their paths.
+
+    :raises InputError: on a bad name, language or schedule, or when a file exists and not ``force``.
+    """
+    from odin.grammar import compile_schedule
+    from odin.jobfile import Language
+    from odin.starters import starters
+
+    check_name(name)
+    try:
+        lang = Language(language.lower())
+    except ValueError:
+        choices = [item.value for item in Language]
+        raise InputError(f"unknown language '{language}'", hint=f"languages: {', '.join(choices)}") from None
+    compile_schedule(runs, source="--runs")
+    files = starters(name, lang, runs, description or f"What {name} does.")
+    paths = [directory / f.filename for f in files]
+    existing = [str(p) for p in paths if p.exists()]
+    if existing and not force:
+        raise InputError(f"{', '.join(existing)} already exists", hint="use --force to overwrite")
+    directory.mkdir(parents=True, exist_ok=True)
+    for starter, path in zip(files, paths):
+        path.write_text(starter.text, encoding="utf-8")
+        if starter.executable:
+            path.chmod(0o755)
+    return paths
+
+
+def invoking_user() -> str:
+    """The user who ran odin: ``SUDO_USER`` under sudo, else the current user."""
+    sudo_user = os.environ.get("SUDO_USER")
+    if sudo_user:
+        return sudo_user
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+def _check_account(spec: JobSpec, user: str) -> None:
+    try:
+        pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)
+    except KeyError:
+        raise (spec.error("user", f"no user '{user}' on this machine") if spec.user
+               else JobFileError(f"no user '{user}' on this machine to run job '{spec.name}'")) from None
+    if spec.group:
+        try:
+            grp.getgrgid(int(spec.group)) if spec.group.isdigit() else grp.getgrnam(spec.group)
+        except KeyError:
+            raise spec.error("group", f"no group '{spec.group}' on this machine") from None
+
+
+def _check_unique(specs: list[JobSpec]) -> None:
+    seen: dict[str, JobSpec] = {}
+    for spec in specs:
+        if spec.name in seen:
+            raise spec.error("name", f"job '{spec.name}' is also defined in {seen[spec.name].source}")
+        seen[spec.name] = spec
+
+
+def _path(records: list[JobRecord], start: str, goal: str) -> list[str]:
+    """The jobs from ``start`` to ``goal`` following links, or ``[]`` when ``goal`` is unreachable."""
+    graph = {r.name: r.links for r in records}
+    stack, seen = [(start, [start])], {start}
+    while stack:
+        node, trail = stack.pop()
+        if node == goal:
+            return trail
+        for nxt in graph.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, trail + [nxt]))
+    return []
+
+
+def _summary(job_text: str) -> tuple[str, str]:
+    """``runs`` and ``description`` from a deployed job file, without compiling the schedule."""
+    import yaml
+
+    try:
+        job = (yaml.safe_load(job_text) or {}).get("job", {})
+    except yaml.YAMLError:
+        return "", ""
+    return str(job.get("runs", "")), str(job.get("description", ""))
+
+
+def _forget_metrics(name: str) -> None:
+    """Delete the job's group from the Pushgateway, which never forgets one on its own."""
+    try:
+        from odin.pushgateway import delete_job
+    except ImportError:
+        return
+    try:
+        delete_job(name)
+    except OdinError as err:
+        logger.warning("could not delete the metrics of %s: %s", name, err.message)
+
+

@@ -1,0 +1,323 @@
+"""The systemd adapter: a handful of manager calls over D-Bus (pystemd), decoded to ``str`` and ``int``.
+
+The only module that imports pystemd. Creating a :class:`Systemd` does no I/O; each call opens one bus, does its
+work and closes it. D-Bus errors become Odin errors through :data:`ERRORS`. ``verify`` runs
+``systemd-analyze verify``, which needs no running systemd.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from odin.errors import InputError, JobNotFound, SystemdError
+
+logger = logging.getLogger(__name__)
+
+_DEST = b"org.freedesktop.systemd1"
+_PATH = b"/org/freedesktop/systemd1"
+_MANAGER = b"org.freedesktop.systemd1.Manager"
+_PROPERTIES = b"org.freedesktop.DBus.Properties"
+_UNIT = "org.freedesktop.systemd1.Unit"
+_SERVICE = "org.freedesktop.systemd1.Service"
+_TIMER = "org.freedesktop.systemd1.Timer"
+
+#: Properties read for each kind of unit: name -> (interface, D-Bus signature).
+SERVICE_PROPERTIES = {
+    "Result": (_SERVICE, "s"),
+    "ExecMainStatus": (_SERVICE, "i"),
+    "ExecMainCode": (_SERVICE, "i"),
+    "ExecMainStartTimestamp": (_SERVICE, "t"),
+    "ExecMainExitTimestamp": (_SERVICE, "t"),
+    "InvocationID": (_UNIT, "ay"),
+    "Job": (_UNIT, "(uo)"),
+}
+TIMER_PROPERTIES = {
+    "NextElapseUSecRealtime": (_TIMER, "t"),
+    "LastTriggerUSec": (_TIMER, "t"),
+    "Result": (_TIMER, "s"),
+}
+#: The properties :meth:`Systemd.status` reads, per unit suffix.
+PROPERTIES = {"service": SERVICE_PROPERTIES, "timer": TIMER_PROPERTIES}
+
+#: D-Bus error name -> the Odin error it becomes (given the unit concerned and systemd's message).
+ERRORS: dict[str, Any] = {
+    "org.freedesktop.systemd1.NoSuchUnit": lambda unit, msg: JobNotFound(_job_of(unit)),
+    "org.freedesktop.systemd1.LoadFailed": lambda unit, msg: SystemdError(f"systemd cannot load {unit}: {msg}"),
+    "org.freedesktop.DBus.Error.AccessDenied":
+        lambda unit, msg: SystemdError(f"systemd refused access to {unit}: {msg} (run odin as root)"),
+}
+#: pystemd raises a class per well-known error and drops the name from those; this gives the name back.
+_PYSTEMD_NAMES = {
+    "DBusNoSuchUnitError": "org.freedesktop.systemd1.NoSuchUnit",
+    "DBusAccessDeniedError": "org.freedesktop.DBus.Error.AccessDenied",
+    "DBusFileNotFoundError": "org.freedesktop.DBus.Error.FileNotFound",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatus:
+    """What systemd says about one unit; ``properties`` holds the decoded extras of :data:`PROPERTIES`."""
+
+    name: str
+    load_state: str
+    active_state: str
+    sub_state: str
+    unit_file_state: str
+    properties: Mapping[str, str | int] = field(default_factory=dict)
+
+    @property
+    def exists(self) -> bool:
+        return self.load_state not in ("not-found", "")
+
+    @property
+    def enabled(self) -> bool:
+        return self.unit_file_state in ("enabled", "enabled-runtime", "linked", "linked-runtime")
+
+    def get(self, name: str, default: str | int | None = None) -> str | int | None:
+        return self.properties.get(name, default)
+
+
+def register_pystemd_signatures() -> None:
+    """Teach pystemd the timer properties it lacks (it raises KeyError on them in transient units)."""
+    from pystemd.systemd1 import unit_signatures
+
+    unit_signatures.KNOWN_UNIT_SIGNATURES.setdefault(b"AccuracyUSec", b"t")
+    unit_signatures.KNOWN_UNIT_SIGNATURES.setdefault(b"RandomizedDelayUSec", b"t")
+
+
+class Systemd:
+    """The system manager, reached on ``address`` (``DBUS_SYSTEM_BUS_ADDRESS``'s form) or the default bus."""
+
+    def __init__(self, address: str | None = None):
+        self.address = address
+
+    @contextmanager
+    def _bus(self, unit: str = "systemd") -> Iterator[_Bus]:
+        from pystemd.dbuslib import DBus, DBusAddress
+
+        register_pystemd_signatures()
+        bus = DBusAddress(self.address.encode()) if self.address else DBus()
+        with _errors(unit):
+            bus.open()
+        try:
+            yield _Bus(bus)
+        finally:
+            bus.close()
+
+    def reload(self) -> None:
+        """``systemctl daemon-reload``: re-read every unit file; returns when done."""
+        with self._bus() as bus, _errors("systemd"):
+            bus.manager("Reload", "", [])
+
+    def enable_now(self, *units: str) -> None:
+        """``systemctl enable --now UNITS``: enable (links from their ``[Install]``), then start each."""
+        if not units:
+            return
+        with self._bus(units[0]) as bus:
+            with _errors(", ".join(units)):
+                bus.manager("EnableUnitFiles", "asbb", [[u.encode() for u in units], False, True])
+            for unit in units:
+                with _errors(unit):
+                    bus.manager("StartUnit", "ss", [unit.encode(), b"replace"])
+
+    def disable_now(self, *units: str) -> None:
+        """``systemctl disable --now UNITS``: stop each (a unit not loaded is fine), then disable them."""
+        if not units:
+            return
+        with self._bus(units[0]) as bus:
+            for unit in units:
+                _stop(bus, unit)
+            with _errors(", ".join(units)):
+                bus.manager("DisableUnitFiles", "asb", [[u.encode() for u in units], False])
+
+    def start(self, unit: str) -> None:
+        """Start ``unit`` now (returns once the start job is queued)."""
+        with self._bus(unit) as bus, _errors(unit):
+            bus.manager("StartUnit", "ss", [unit.encode(), b"replace"])
+
+    def stop(self, unit: str) -> None:
+        """Stop ``unit``; a unit that is not loaded is already stopped."""
+        with self._bus(unit) as bus:
+            _stop(bus, unit)
+
+    def restart(self, unit: str) -> None:
+        """Restart ``unit`` (start it when it is stopped)."""
+        with self._bus(unit) as bus, _errors(unit):
+            bus.manager("RestartUnit", "ss", [unit.encode(), b"replace"])
+
+    def reset_failed(self, unit: str) -> None:
+        """Forget a unit's failed state, so that a removed unit disappears from systemd's lists."""
+        with self._bus(unit) as bus:
+            try:
+                with _errors(unit):
+                    bus.manager("ResetFailedUnit", "s", [unit.encode()])
+            except JobNotFound:
+                pass
+
+    def status(self, unit: str) -> UnitStatus:
+        """The state of ``unit``, loading it if needed (``load_state`` is ``not-found`` when it has no file)."""
+        return self.statuses([unit])[unit]
+
+    def statuses(self, units: Iterable[str], patterns: Iterable[str] | None = None) -> dict[str, UnitStatus]:
+        """The state of many units over one bus: two listing calls, then a few property reads per unit.
+
+        :param patterns: globs covering ``units`` (``odin-*``), cheaper for systemd to match than many names.
+        """
+        units = list(units)
+        if not units:
+            return {}
+        globs = [p.encode() for p in (patterns or units)]
+        out = {}
+        with self._bus(units[0]) as bus:
+            with _errors("odin units"):
+                listed = {row[0].decode(): row for row in bus.manager("ListUnitsByPatterns", "asas", [[], globs])}
+                files = {os.path.basename(path.decode()): state.decode() for path, state in
+                         bus.manager("ListUnitFilesByPatterns", "asas", [[], globs])}
+            for unit in units:
+                row = listed.get(unit)
+                if row is None:
+                    with _errors(unit):
+                        path = bus.manager("LoadUnit", "s", [unit.encode()])
+                    load, active, sub = (bus.get(path, _UNIT, name, "s") for name in
+                                         ("LoadState", "ActiveState", "SubState"))
+                else:
+                    load, active, sub, path = row[2].decode(), row[3].decode(), row[4].decode(), row[6]
+                props: dict[str, str | int] = {}
+                if load not in ("not-found", "masked"):
+                    kind = unit.rsplit(".", 1)[-1]
+                    for name, (interface, signature) in PROPERTIES.get(kind, {}).items():
+                        with _errors(unit):
+                            props[name] = bus.get(path, interface, name, signature)
+                out[unit] = UnitStatus(unit, load, active, sub, files.get(unit, ""), props)
+        return out
+
+    def wait_idle(self, unit: str, timeout: float | None = None) -> UnitStatus:
+        """Wait until ``unit`` is not running (nor about to run); return its status.
+
+        :raises SystemdError: when it still runs after ``timeout`` seconds.
+        """
+        return self._wait(unit, lambda s: not _busy(s), timeout)
+
+    def wait_finished(self, unit: str, previous_invocation: str, timeout: float | None = None) -> UnitStatus:
+        """Wait until a run of ``unit`` newer than ``previous_invocation`` (its ID) is over; return its status.
+
+        :raises SystemdError: when the run is not over after ``timeout`` seconds.
+        """
+        return self._wait(unit, lambda s: s.get("InvocationID", "") not in ("", previous_invocation)
+                          and not _busy(s), timeout)
+
+    def _wait(self, unit: str, done: Callable[[UnitStatus], bool], timeout: float | None) -> UnitStatus:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.02
+        while True:
+            status = self.status(unit)
+            if done(status):
+                return status
+            if deadline is not None and time.monotonic() > deadline:
+                raise SystemdError(f"{unit} is still {status.active_state} after {timeout:g} s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+
+    def unit_property(self, unit: str, interface: str, name: str, signature: str) -> str | int | list:
+        """One property of ``unit``, decoded (``interface`` is e.g. ``org.freedesktop.systemd1.Service``)."""
+        with self._bus(unit) as bus, _errors(unit):
+            path = bus.manager("LoadUnit", "s", [unit.encode()])
+            return bus.get(path, interface, name, signature)
+
+    def verify(self, files: Mapping[str, str]) -> None:
+        """Check unit files with ``systemd-analyze verify`` before they are installed.
+
+        :param files: unit file name -> text.
+        :raises InputError: when systemd rejects a unit or ignores one of its lines.
+        """
+        analyze = shutil.which("systemd-analyze")
+        if analyze is None or not files:
+            logger.debug("systemd-analyze not found; units not verified")
+            return
+        with tempfile.TemporaryDirectory(prefix="odin-verify-") as tmp:
+            for name, text in files.items():
+                Path(tmp, name).write_text(text, encoding="utf-8")
+            result = subprocess.run([analyze, "verify", "--man=no", *sorted(files)], cwd=tmp,
+                                    capture_output=True, text=True, env={**os.environ, "SYSTEMD_LOG_COLOR": "0"})
+        problems = [line.replace(f"{tmp}/", "") for line in (result.stderr + result.stdout).splitlines()
+                    if result.returncode != 0 or "ignoring" in line.lower()]
+        if result.returncode != 0 or problems:
+            raise InputError("systemd rejects the generated units:\n  " + "\n  ".join(problems))
+
+
+class _Bus:
+    """A thin layer over an open pystemd bus that encodes arguments and decodes replies."""
+
+    def __init__(self, bus: Any):
+        self.bus = bus
+
+    def manager(self, method: str, signature: str, args: list) -> Any:
+        from pystemd.dbuslib import apply_signature
+
+        call_args = apply_signature(signature.encode(), args) if signature else []
+        return self.bus.call_method(_DEST, _PATH, _MANAGER, method.encode(), call_args).body
+
+    def get(self, path: bytes, interface: str, name: str, signature: str) -> Any:
+        value = self.bus.get_property(_DEST, path, interface.encode(), name.encode(), signature.encode())
+        return decode(value, signature)
+
+
+def decode(value: Any, signature: str) -> Any:
+    """A D-Bus value as Python: bytes become ``str``, ``ay`` (an ID) becomes hex."""
+    if signature == "ay":
+        return bytes(value).hex()
+    if signature == "(uo)":
+        return value[0]  # the ID of a queued job, 0 when none
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (list, tuple)):
+        return [decode(v, "") for v in value]
+    return value
+
+
+def _busy(status: UnitStatus) -> bool:
+    return status.active_state in ("activating", "active", "deactivating", "reloading") or bool(status.get("Job"))
+
+
+def _stop(bus: _Bus, unit: str) -> None:
+    try:
+        with _errors(unit):
+            bus.manager("StopUnit", "ss", [unit.encode(), b"replace"])
+    except JobNotFound:
+        pass
+
+
+_JOB_RE = re.compile(r"odin-(.+)\.(?:service|timer)")
+
+
+def _job_of(unit: str) -> str:
+    match = _JOB_RE.fullmatch(unit)
+    return match.group(1) if match else unit
+
+
+@contextmanager
+def _errors(unit: str) -> Iterator[None]:
+    """Turn pystemd's D-Bus errors into Odin errors through :data:`ERRORS`."""
+    from pystemd.dbusexc import DBusBaseError
+
+    try:
+        yield
+    except DBusBaseError as err:
+        name = getattr(err, "err_name", "") or _PYSTEMD_NAMES.get(type(err).__name__, "")
+        if isinstance(name, bytes):
+            name = name.decode()
+        message = err.err_message.decode() if isinstance(err.err_message, bytes) else str(err.err_message)
+        make = ERRORS.get(name)
+        if make is not None:
+            raise make(unit, message) from None
+        raise SystemdError(f"systemd failed on {unit}: {message or name or err}") from None
