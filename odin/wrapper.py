@@ -1,23 +1,432 @@
 """Runs one job under systemd: ``python -m odin.wrapper --job NAME -- PROGRAM [ARGS...]``.
 
-It is the ``ExecStart=`` of every job's service. It runs the program and exits with its exit code.
+It is the ``ExecStart=`` of every job's service. It starts the program (Python unbuffered, with ``import
+odin`` available), whose stdout and stderr go straight to journald; it reads the records the job writes to
+the pipe named by ``ODIN_RECORD_FD`` and writes them to the journal as structured entries (see
+:mod:`odin.entries`); at the end it writes the run's summary entry and pushes metrics when
+``ODIN_PUSHGATEWAY_URL`` is set. Signals are passed on to the program; a stopped or timed-out run is
+recorded as such. The wrapper's own troubles become warnings and never change the job's outcome.
+
+Exit status: the program's; when a signal killed the program, the wrapper ends by the same signal; when
+the job's result reported failure but the program exited 0, 1.
 """
 from __future__ import annotations
 
-import argparse
+import fcntl
 import os
+import selectors
+import signal
 import subprocess
 import sys
+import time
+from datetime import datetime, timezone
+
+from odin.entries import Batcher, Fields, start_fields, summary_fields, warning_fields
+from odin.journal import SOCKET_PATH, JournalWriter
+from odin.outcome import RunOutcome, decide_outcome, signal_name
+from odin.records import (FD_ENV, JOB_ENV, MAX_LINE_BYTES, RUN_ENV, Kind, RecordError, decode_record,
+                          format_time)
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+LIBRARY_DIR = "/run/odin/python"
+RECORD_FD = 3
+PIPE_SIZE = 1 << 20
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+MAX_METRIC_NAMES = 200
+PUSH_TIMEOUT = 2.0
+
+
+class Reporter:
+    """Sends the run's entries to the journal, or prints their messages to stderr when it is unreachable."""
+
+    def __init__(self, job: str, run: str, writer: JournalWriter):
+        self.job, self.run, self.writer = job, run, writer
+        self.warnings = 0
+        self._lost = False
+
+    def send(self, fields: Fields) -> None:
+        try:
+            self.writer.send(fields)
+        except Exception as err:  # noqa: BLE001 - any trouble with the journal: keep the run going
+            if not self._lost:
+                print(f"odin: {err}; entries go to stderr", file=sys.stderr, flush=True)
+                self._lost = True
+            print(f"odin: {fields.get('MESSAGE', '')}", file=sys.stderr, flush=True)
+
+    def warn(self, message: str, line: bytes | None = None) -> None:
+        self.warnings += 1
+        self.send(warning_fields(self.job, self.run, message, line))
+
+
+class Collector:
+    """Splits the pipe's bytes into lines, checks each record and hands it to the batcher."""
+
+    def __init__(self, reporter: Reporter):
+        self.reporter = reporter
+        self.batcher = Batcher(reporter.job, reporter.run)
+        self.result: dict[str, object] | None = None
+        self.numbers: dict[str, float] = {}
+        self._buffer = b""
+        self._skipping = False
+
+    def feed(self, chunk: bytes, now: float) -> None:
+        received = datetime.now(timezone.utc)
+        lines = (self._buffer + chunk).split(b"\n")
+        self._buffer = lines.pop()
+        for line in lines:
+            if self._skipping:
+                self._skipping = False
+                continue
+            self._line(line, now, received)
+        if len(self._buffer) > MAX_LINE_BYTES:
+            self.reporter.warn(f"record line longer than {MAX_LINE_BYTES} bytes dropped", self._buffer)
+            self._buffer, self._skipping = b"", True
+
+    def _line(self, line: bytes, now: float, received: datetime) -> None:
+        if not line.strip():
+            return
+        try:
+            record = decode_record(line, received)
+        except RecordError as err:
+            self.reporter.warn(f"record line ignored: {err}", line)
+            return
+        if record["kind"] is Kind.RESULT:
+            self.result = record
+        elif record["kind"] is Kind.WATCH:
+            self._number(str(record["name"]), record["value"])
+        self.batcher.add(record, now, len(line))
+
+    def _number(self, name: str, value: object) -> None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if name in self.numbers or len(self.numbers) < MAX_METRIC_NAMES:
+                self.numbers[name] = float(value)
+
+    def flush(self, now: float, force: bool = False) -> None:
+        if force or self.batcher.wait(now) == 0:
+            for fields in self.batcher.take():
+                self.reporter.send(fields)
+
+    def finish(self, now: float) -> None:
+        if self._buffer and not self._skipping:
+            self._line(self._buffer, now, datetime.now(timezone.utc))
+        self._buffer = b""
+        self.flush(now, force=True)
+
+
+class Stops:
+    """Passes signals on to the program and remembers the first one that asks the run to stop."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.signal: int | None = None
+
+    def install(self) -> None:
+        for sig in FORWARDED:
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.signal is None and signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+            self.signal = signum
+        if self.process is not None and self.process.returncode is None:
+            try:
+                self.process.send_signal(signum)
+            except OSError:
+                pass
+
+
+USAGE = "usage: python -m odin.wrapper --job NAME -- PROGRAM [ARGS...]"
+
+
+def parse_arguments(argv: list[str]) -> tuple[str, list[str]] | None:
+    """The job name and the program's command line, or ``None`` when ``argv`` does not fit the usage.
+
+    Parsed by hand: this runs before every job, and argparse costs more to import than the rest.
+    """
+    if len(argv) >= 2 and argv[0] == "--job":
+        job, rest = argv[1], argv[2:]
+    elif argv and argv[0].startswith("--job="):
+        job, rest = argv[0][len("--job="):], argv[1:]
+    else:
+        return None
+    command = rest[1:] if rest[:1] == ["--"] else rest
+    return (job, command) if job and command else None
+
+
+def library_path(package_dir: str = PACKAGE_DIR, library_dir: str = LIBRARY_DIR) -> str:
+    """A directory holding only ``odin`` (a link to this package), to put on a job's ``PYTHONPATH``.
+
+    Falls back to the package's parent directory when ``library_dir`` cannot be made (a job running as
+    a user who cannot write ``/run``); that directory may hold other packages too.
+    """
+    link = os.path.join(library_dir, "odin")
+    try:
+        if os.readlink(link) == package_dir:
+            return library_dir
+    except OSError:
+        pass
+    try:
+        os.makedirs(library_dir, mode=0o755, exist_ok=True)
+        temporary = f"{link}.{os.getpid()}"
+        os.symlink(package_dir, temporary)
+        os.replace(temporary, link)
+        return library_dir
+    except OSError:
+        return os.path.dirname(package_dir)
+
+
+def yaml_path(search: list[str] = sys.path) -> str | None:
+    """The directory holding Odin's own PyYAML, for ``odin.config()`` in a job whose interpreter lacks it."""
+    for entry in search:
+        if entry and os.path.isfile(os.path.join(entry, "yaml", "__init__.py")):
+            return entry
+    return None
+
+
+def job_environment(environ: dict[str, str] | os._Environ[str], job: str, run: str, fd: int,
+                    python_path: str, yaml_dir: str | None) -> dict[str, str]:
+    """The program's environment: the wrapper's, plus the job, run and record pipe, unbuffered Python
+    and ``import odin`` reachable."""
+    env = dict(environ)
+    env.update({JOB_ENV: job, RUN_ENV: run, FD_ENV: str(fd), "PYTHONUNBUFFERED": "1"})
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (python_path, environ.get("PYTHONPATH")) if p)
+    if yaml_dir:
+        env["ODIN_YAML_PATH"] = yaml_dir
+    return env
+
+
+def record_pipe() -> tuple[int, int]:
+    """A pipe for records: the read end high and close-on-exec, the write end on fd 3 when it is free
+    (a single digit keeps ``>&3`` working in every shell)."""
+    read_fd, write_fd = os.pipe()
+    high = fcntl.fcntl(read_fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(read_fd)
+    read_fd = high
+    if write_fd != RECORD_FD and not _is_open(RECORD_FD):
+        os.dup2(write_fd, RECORD_FD, inheritable=False)
+        os.close(write_fd)
+        write_fd = RECORD_FD
+    try:
+        fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except OSError:
+        pass  # the default 64 KiB still works; the job just blocks sooner
+    os.set_blocking(read_fd, False)
+    return read_fd, write_fd
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def collect(process: subprocess.Popen[bytes], read_fd: int, collector: Collector) -> int:
+    """Read records until the program exits, then return its return code."""
+    selector = selectors.DefaultSelector()
+    try:
+        exit_fd: int | None = os.pidfd_open(process.pid)
+    except (OSError, AttributeError):
+        exit_fd = None  # an old kernel: poll for the exit instead
+    selector.register(read_fd, selectors.EVENT_READ)
+    if exit_fd is not None:
+        selector.register(exit_fd, selectors.EVENT_READ)
+    pipe_open, exited = True, False
+    while not exited:
+        wait = collector.batcher.wait(time.monotonic())
+        if exit_fd is None:
+            wait = 0.05 if wait is None else min(wait, 0.05)
+        for key, _ in selector.select(wait):
+            if key.fd == read_fd:
+                pipe_open = _read(read_fd, collector)
+                if not pipe_open:
+                    selector.unregister(read_fd)
+            else:
+                exited = True
+        if exit_fd is None and process.poll() is not None:
+            exited = True
+        collector.flush(time.monotonic())
+    # The program is gone; take what it wrote, but not what a leftover child may still write.
+    while pipe_open and _read(read_fd, collector):
+        pass
+    selector.close()
+    if exit_fd is not None:
+        os.close(exit_fd)
+    return process.wait()
+
+
+def _read(read_fd: int, collector: Collector) -> bool:
+    """Read one chunk; false at end of file or when nothing is waiting."""
+    try:
+        chunk = os.read(read_fd, 1 << 16)
+    except BlockingIOError:
+        return False
+    if chunk:
+        collector.feed(chunk, time.monotonic())
+    return bool(chunk)
+
+
+def own_unit() -> str | None:
+    """The systemd unit this process runs in, from its cgroup path."""
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as file:
+            for line in file:
+                name = line.rstrip("\n").rsplit("/", 1)[-1]
+                if name.endswith(".service"):
+                    return name
+    except OSError:
+        pass
+    return None
+
+
+def stop_reason(signum: int) -> str:
+    """Why the run was stopped: a timeout when systemd says so, else the signal."""
+    name = signal_name(signum)
+    unit = own_unit()
+    if unit is not None:
+        try:
+            shown = subprocess.run(["systemctl", "show", "--property=Result", "--property=TimeoutStartUSec",
+                                    unit], capture_output=True, text=True, timeout=5).stdout
+            props = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+            if props.get("Result") == "timeout":
+                return f"timed out after {props.get('TimeoutStartUSec', '?')} (TimeoutStartSec=), stopped with {name}"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return f"stopped by {name}"
+
+
+class MetricsPush:
+    """Pushes the run's metrics. Loading ``prometheus_client`` and reading the group's counters start in a
+    thread as soon as the program runs, so that a job of any length hides their cost; a Pushgateway that is
+    down or slow only costs a warning."""
+
+    def __init__(self, reporter: Reporter, url: str):
+        import threading
+
+        self.reporter, self.url = reporter, url
+        self._previous: dict[str, float] | None = None
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._prepare, name="odin-metrics", daemon=True)
+        self._thread.start()
+
+    def _prepare(self) -> None:
+        try:
+            from odin.pushgateway import read_previous
+
+            self._previous = read_previous(self.reporter.job, url=self.url, timeout=PUSH_TIMEOUT)
+        except Exception as err:  # noqa: BLE001 - reported when the run ends
+            self._error = err
+
+    def push(self, *, end: float, duration: float, returncode: int, success: bool,
+             watches: dict[str, float]) -> None:
+        self._thread.join(3 * PUSH_TIMEOUT)
+        try:
+            if self._thread.is_alive():
+                raise TimeoutError("no answer")
+            if self._error is not None:
+                raise self._error
+            from odin.pushgateway import push_run
+
+            push_run(self.reporter.job, url=self.url, end=end, duration=duration,
+                     exit_code=returncode if returncode >= 0 else 128 - returncode, success=success,
+                     watches=watches, previous=self._previous, timeout=PUSH_TIMEOUT)
+        except Exception as err:  # noqa: BLE001 - no metrics problem may change the run's outcome
+            self.reporter.warn(f"metrics not pushed to {self.url}: {err}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="odin.wrapper")
-    parser.add_argument("--job", required=True)
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    env = dict(os.environ, ODIN_JOB=args.job, PYTHONUNBUFFERED="1")
-    return subprocess.call(command, env=env)
+    """Run the job and return the wrapper's exit status (see the module docs)."""
+    parsed = parse_arguments(sys.argv[1:] if argv is None else argv)
+    if parsed is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    job, command = parsed
+    try:
+        return run_job(job, command)
+    except _NotStarted as err:
+        # Odin could not even prepare the run: still run the program, so the job's own outcome stands.
+        print(f"odin: the wrapper failed before the program started: {err.__cause__!r}", file=sys.stderr)
+        return subprocess.call(command)
+
+
+class _NotStarted(Exception):
+    """The wrapper failed before it started the program."""
+
+
+def run_job(job: str, command: list[str]) -> int:
+    """Run the program, record everything about the run, and return the wrapper's exit status."""
+    try:
+        run = os.environ.get("INVOCATION_ID") or os.urandom(16).hex()
+        reporter = Reporter(job, run, JournalWriter(os.environ.get("ODIN_JOURNAL_SOCKET", SOCKET_PATH)))
+        stops = Stops()
+        stops.install()
+        read_fd, write_fd = record_pipe()
+        started, started_clock = time.time(), time.monotonic()
+        start_text = format_time(datetime.fromtimestamp(started, timezone.utc))
+        reporter.send(start_fields(job, run, start_text, command))
+        program, env = program_environment(reporter, command, write_fd)
+        collector = Collector(reporter)
+    except Exception as err:
+        raise _NotStarted() from err
+    url = os.environ.get("ODIN_PUSHGATEWAY_URL")
+    pusher = None
+    interruption = None
+    try:
+        stops.process = process = subprocess.Popen(program, env=env, pass_fds=(write_fd,))
+    except OSError as err:
+        returncode = 127 if isinstance(err, FileNotFoundError) else 126
+        interruption = f"cannot start {program[0]}: {err.strerror}"
+    else:
+        os.close(write_fd)
+        try:
+            pusher = MetricsPush(reporter, url) if url else None
+            returncode = collect(process, read_fd, collector)
+        except Exception as err:  # noqa: BLE001 - a wrapper bug must not lose the job's outcome
+            reporter.warn(f"the wrapper failed while reading records: {err!r}")
+            returncode = process.wait()
+    try:
+        collector.finish(time.monotonic())
+    except Exception as err:  # noqa: BLE001
+        reporter.warn(f"the wrapper failed while writing records: {err!r}")
+    duration = time.monotonic() - started_clock
+    if interruption is None and stops.signal is not None:
+        interruption = stop_reason(stops.signal)
+    result = collector.result
+    outcome, reason = decide_outcome(returncode, None if result is None else bool(result["success"]),
+                                     interruption)
+    reporter.send(summary_fields(
+        job, run, start=start_text, end=format_time(datetime.fromtimestamp(started + duration, timezone.utc)),
+        duration=duration, returncode=returncode, outcome=str(outcome),
+        result=None if result is None else str(result["value"]), reason=reason,
+        records=collector.batcher.count, warnings=reporter.warnings))
+    if pusher is not None:
+        pusher.push(end=started + duration, duration=duration, returncode=returncode,
+                    success=outcome is RunOutcome.SUCCESS, watches=collector.numbers)
+    reporter.writer.close()
+    return exit_status(returncode, outcome)
+
+
+def program_environment(reporter: Reporter, command: list[str], fd: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start the program with every in-job library reachable."""
+    env = job_environment(os.environ, reporter.job, reporter.run, fd, library_path(), yaml_path())
+    try:
+        from odin.libraries import prepare
+
+        return prepare(command, env)
+    except Exception as err:  # noqa: BLE001 - without the other languages' set-up the program may still run
+        reporter.warn(f"could not set up the in-job libraries: {err!r}")
+        return command, env
+
+
+def exit_status(returncode: int, outcome: RunOutcome) -> int:
+    """The program's exit status; a signal that killed the program is raised again on the wrapper."""
+    if returncode < 0:
+        signal.signal(-returncode, signal.SIG_DFL)
+        os.kill(os.getpid(), -returncode)
+        return 128 - returncode
+    if returncode == 0 and outcome is RunOutcome.FAILURE:
+        return 1
+    return returncode
 
 
 if __name__ == "__main__":

@@ -1,0 +1,146 @@
+"""``odin log``: a job's recent runs, one run's output and records, or a live follow of the running one."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from odin.errors import OdinError
+from odin.records import format_time
+from odin.runs import OutputLine, Record, RunOutcome, RunRecord, build_runs, output_line, records_of
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("log")
+    def log_command(
+        name: Annotated[str, typer.Argument(help="The job's name.")],
+        runs: Annotated[int, typer.Option("--runs", min=1, help="How many recent runs to list.")] = 10,
+        run: Annotated[str | None, typer.Option("--run", help="Show one run (its ID or a unique prefix).")] = None,
+        follow: Annotated[bool, typer.Option("-f", "--follow", help="Follow the running (or next) run live.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Show a job's recent runs, one run's output and records, or follow a run as it happens."""
+        from odin import journal
+
+        if follow:
+            raise typer.Exit(follow_run(name, as_json))
+        if run is not None:
+            found = journal.run(name, run)
+            if found is None:
+                raise OdinError(f"no run '{run}' of job '{name}' in the journal")
+            typer.echo(json.dumps({"job": name, "runs": [found.to_json()]}) if as_json else format_run(found))
+            return
+        recent = journal.runs(name, runs)
+        typer.echo(json.dumps({"job": name, "runs": [r.to_json() for r in recent]}) if as_json
+                   else format_runs(name, recent))
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone().strftime(TIME_FORMAT) if moment else "-"
+
+
+def _duration(run: RunRecord) -> str:
+    return f"{run.duration_s:.3f} s" if run.duration_s is not None else "-"
+
+
+def format_runs(job: str, runs: list[RunRecord]) -> str:
+    """The table of recent runs, newest first."""
+    if not runs:
+        return f"no runs of '{job}' in the journal"
+    rows = [("RUN", "START", "DURATION", "OUTCOME", "RESULT")]
+    for run in runs:
+        rows.append((run.run[:12], _local(run.start), _duration(run), str(run.outcome),
+                     _one_line(run.result or run.reason or "")))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4]
+                     for row in rows).rstrip()
+
+
+def _one_line(text: str, width: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
+def format_record(record: Record) -> str:
+    """A record as one readable line."""
+    value = json.dumps(record.value, ensure_ascii=False)
+    if record.kind == "result":
+        return f"[result] {'success' if record.success else 'failure'}: {record.value}"
+    if record.kind == "condition":
+        return f"[condition] {record.name}: {value}"
+    return f"[watch] {record.name} = {value}"
+
+
+def format_ending(run: RunRecord) -> str:
+    """One line: the run, how it ended, after how long and why."""
+    ended = {"success": "succeeded", "failure": "failed", "running": "running"}[str(run.outcome)]
+    how = f"exit code {run.exit_code}" if run.exit_code is not None else \
+        (f"killed by {run.signal}" if run.signal else "")
+    after = f" after {_duration(run)}" if run.duration_s is not None else ""
+    return f"run {run.run} of {run.job}: {ended}{after}" + (f" ({how})" if how else "")
+
+
+def format_run(run: RunRecord) -> str:
+    """One run: how it ended, then its output lines and records in time order."""
+    head = [format_ending(run), f"started {_local(run.start)}, ended {_local(run.end)}"]
+    if run.result is not None:
+        head.append(f"result: {run.result}")
+    if run.reason:
+        head.append(f"reason: {run.reason}")
+    head += [f"warning: {w}" for w in run.warnings]
+    items: list[tuple[datetime, str]] = [(line.time, line.text) for line in run.output]
+    items += [(record.time, format_record(record)) for record in run.records]
+    items.sort(key=lambda item: item[0])
+    return "\n".join(head + ([""] + [_timed(moment, text) for moment, text in items] if items else []))
+
+
+def _timed(moment: datetime, text: str) -> str:
+    return f"{moment.astimezone().strftime('%H:%M:%S.%f')[:-3]}  {text}"
+
+
+def follow_run(job: str, as_json: bool) -> int:
+    """Print the running run (or the next one) as it happens, until its summary; its outcome is the exit code."""
+    from odin import journal
+
+    last = journal.last_run(job)
+    if last is not None and last.outcome is RunOutcome.RUNNING:
+        run_id = last.run
+    else:
+        typer.echo(f"waiting for the next run of '{job}'...", err=True)
+        start = next(journal.follow_entries([f"ODIN_JOB={job}", "ODIN_KIND=start"]))
+        run_id = start["ODIN_RUN"]
+    outcome = RunOutcome.RUNNING
+    for item in _run_items(job, run_id):
+        if isinstance(item, RunRecord):
+            outcome = item.outcome
+            ending = format_ending(item) + "".join(f"; {t}" for t in (item.result, item.reason) if t)
+            typer.echo(json.dumps({"kind": "summary", **item.to_json()}) if as_json else ending)
+            break
+        if as_json:
+            typer.echo(json.dumps(item.to_json() if isinstance(item, Record) else
+                                  {"kind": "output", "text": item.text, "time": format_time(item.time)}))
+        else:
+            typer.echo(_timed(item.time, format_record(item) if isinstance(item, Record) else item.text))
+    return 0 if outcome is RunOutcome.SUCCESS else 1
+
+
+def _run_items(job: str, run_id: str) -> Iterator[Record | OutputLine | RunRecord]:
+    from odin import journal
+
+    matches = [f"ODIN_RUN={run_id}", "+", f"_SYSTEMD_INVOCATION_ID={run_id}"]
+    for entry in journal.follow_entries(matches, from_start=True):
+        kind = entry.get("ODIN_KIND")
+        if kind in ("watch", "condition", "result"):
+            yield from (record for _, record in records_of(entry))
+        elif kind == "summary":
+            found = build_runs(job, [entry])
+            if found:
+                yield found[0]
+                return
+        elif kind is None and entry.get("_SYSTEMD_INVOCATION_ID") == run_id:
+            yield output_line(entry)
