@@ -25,7 +25,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     Known settings: ``ODIN_DASHBOARD_TOKEN`` (access token; default from the environment),
     ``ODIN_JOURNAL_DIR`` (read this journal directory instead of the system journal), ``SECRET_KEY`` (signs
-    sessions; random per process by default), ``RUNS_PER_PAGE``.
+    sessions; random per process by default), ``RUNS_PER_PAGE``, ``LIVE_HEARTBEAT_SECONDS`` (how often the
+    live stream checks that the browser is still there), ``ODIN_BUS_ADDRESS`` (the system bus to use).
 
     :param config: settings that override the defaults and the environment.
     """
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         ODIN_DASHBOARD_TOKEN=os.environ.get("ODIN_DASHBOARD_TOKEN") or None,
         ODIN_JOURNAL_DIR=os.environ.get("ODIN_JOURNAL_DIR") or None,
         RUNS_PER_PAGE=25,
+        LIVE_HEARTBEAT_SECONDS=5.0,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         JSON_SORT_KEYS=False,

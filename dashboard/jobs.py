@@ -1,6 +1,7 @@
 """The jobs blueprint: the jobs page, a job's page, and the run / pause / resume actions (POST only)."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -9,7 +10,7 @@ from dashboard.models import JobRow
 from dashboard.readers import Readers
 
 bp = Blueprint("jobs", __name__)
-OUTCOMES = ("success", "failure", "running", "none")
+OUTCOMES = ("success", "failure", "none")
 
 
 def readers() -> Readers:
@@ -18,11 +19,12 @@ def readers() -> Readers:
 
 
 def filter_rows(rows: list[JobRow], query: str, outcome: str) -> list[JobRow]:
-    """The rows whose name, description or schedule contains ``query`` and whose last outcome is ``outcome``."""
+    """The rows whose name, description or schedule contains ``query`` and whose last outcome is in the group
+    ``outcome`` (``success``, ``failure`` or ``none``; empty for any)."""
     query = query.strip().lower()
     return [r for r in rows
             if (not query or query in f"{r.name} {r.description} {r.schedule}".lower())
-            and (not outcome or (r.outcome or "none") == outcome)]
+            and (not outcome or r.group == outcome)]
 
 
 @bp.get("/")
@@ -48,10 +50,11 @@ def job(name: str):  # type: ignore[no-untyped-def]
 
 
 def _act(name: str, action: str):  # type: ignore[no-untyped-def]
+    clicked = int(time.time() * 1_000_000)
     message = getattr(readers(), action)(name)
     flash(message)
     if action == "run_now":
-        return redirect(url_for("runs.live", name=name))
+        return redirect(url_for("runs.live", name=name, since=clicked))
     return redirect(url_for("jobs.job", name=name))
 
 

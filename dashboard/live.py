@@ -30,25 +30,31 @@ class LiveEvent:
     text: str
     name: str | None = None
     value: str | None = None
+    cursor: str | None = None
 
     def to_sse(self) -> str:
-        """This event as one Server-Sent Events message."""
+        """This event as one Server-Sent Events message; its id is the journal cursor, to resume after it."""
         payload = {"kind": self.kind, "time_us": self.time_us, "run": self.run, "text": self.text,
                    "name": self.name, "value": self.value}
-        return f"event: line\ndata: {json.dumps(payload)}\n\n"
+        head = f"id: {self.cursor}\n" if self.cursor else ""
+        return f"{head}event: line\ndata: {json.dumps(payload)}\n\n"
 
 
-def journal_command(job: str, *, since_us: int | None, journal_dir: str | None) -> list[str]:
-    """The ``journalctl`` command that follows ``job``'s entries, from ``since_us`` or from now on.
+def journal_command(job: str, *, since_us: int | None, journal_dir: str | None,
+                    after_cursor: str | None = None) -> list[str]:
+    """The ``journalctl`` command that follows ``job``'s entries: after a cursor, from a time, or from now on.
 
     :param job: the job name (matched on ``ODIN_JOB``, which every entry of the job carries).
-    :param since_us: start with the entries from this time (microseconds since the epoch), else only new ones.
+    :param since_us: start with the entries from this time (microseconds since the epoch).
     :param journal_dir: read this journal directory instead of the system journal.
+    :param after_cursor: start right after this entry (a reconnecting browser's last event); wins over ``since_us``.
     """
     cmd = ["journalctl", "--follow", "--output=json", f"--output-fields={_FIELDS}", "--no-pager", "--quiet"]
     if journal_dir:
         cmd.append(f"--directory={journal_dir}")
-    if since_us is None:
+    if after_cursor:
+        cmd += ["--lines=all", f"--after-cursor={after_cursor}"]
+    elif since_us is None:
         cmd.append("--lines=0")
     else:
         cmd += ["--lines=all", f"--since=@{since_us / 1e6:.6f}"]
@@ -74,19 +80,22 @@ def parse_entry(line: bytes) -> LiveEvent | None:
     return LiveEvent(kind=kind, time_us=int(entry.get("__REALTIME_TIMESTAMP", 0)), run=run,
                      text=_text(entry.get("MESSAGE")),
                      name=_text(entry.get("ODIN_NAME")) or None,
-                     value=_text(entry.get("ODIN_VALUE")) if "ODIN_VALUE" in entry else None)
+                     value=_text(entry.get("ODIN_VALUE")) if "ODIN_VALUE" in entry else None,
+                     cursor=_text(entry.get("__CURSOR")) or None)
 
 
 def follow(job: str, *, since_us: int | None = None, journal_dir: str | None = None,
-           heartbeat: float = HEARTBEAT_SECONDS) -> Iterator[str]:
+           after_cursor: str | None = None, heartbeat: float = HEARTBEAT_SECONDS) -> Iterator[str]:
     """Server-Sent Events for ``job``'s journal entries as they arrive, until the consumer stops iterating.
 
     :param job: the job to follow.
     :param since_us: replay the entries since this time first (the start of the running run).
     :param journal_dir: read this journal directory instead of the system journal.
+    :param after_cursor: resume right after this journal cursor (the ``Last-Event-ID`` of a reconnect).
     :param heartbeat: seconds between keep-alive comments, which is how a closed connection is noticed.
     """
-    proc = subprocess.Popen(journal_command(job, since_us=since_us, journal_dir=journal_dir),
+    proc = subprocess.Popen(journal_command(job, since_us=since_us, journal_dir=journal_dir,
+                                            after_cursor=after_cursor),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None
     try:

@@ -38,12 +38,14 @@ class RunView:
     result: str | None
     records: tuple[RecordView, ...] = ()
     output: tuple[str, ...] = ()
+    reason: str | None = None
+    signal: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """As one element of ``runs`` in ``odin log --json``."""
         return {"run": self.run, "start": _iso(self.start), "end": _iso(self.end), "duration_s": self.duration_s,
                 "exit_code": self.exit_code, "outcome": self.outcome, "result": self.result,
-                "records": [r.to_json() for r in self.records], "output": list(self.output)}
+                "reason": self.reason, "records": [r.to_json() for r in self.records], "output": list(self.output)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class JobRow:
     next_run: datetime | None
     last_run: datetime | None
     outcome: str | None
+    group: str = "none"
     durations: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, object]:

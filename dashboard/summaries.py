@@ -1,6 +1,6 @@
 """Fast reads of run summary entries straight from the journal files, through libsystemd's sd-journal API.
 
-The jobs page needs the recent durations of every job at once. ``journalctl -o json`` formats every field of every
+The jobs page needs the recent durations and the last run of every job at once. ``journalctl -o json`` formats every field of every
 entry and takes about 40 µs an entry, so 50,000 runs cost two seconds; here only the summary entries are visited
 (a field match), newest first, and only the two fields needed are read, so a page costs what it shows.
 libsystemd comes with systemd itself; it is loaded with ctypes, so nothing is compiled or installed.
@@ -12,6 +12,8 @@ import ctypes.util
 import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 from odin.errors import JournalError
 
@@ -110,6 +112,37 @@ def open_journal(directory: str | None = None) -> Iterator[_Journal]:
         lib.sd_journal_close(handle)
 
 
+@dataclass(frozen=True, slots=True)
+class RecentRuns:
+    """A job's recent finished runs as the jobs page needs them: durations oldest first, and the newest run."""
+
+    durations: tuple[float, ...] = ()
+    last_start: datetime | None = None
+    last_outcome: str | None = None
+
+
+class _Collector:
+    """Gathers one job's runs while the journal is walked newest first."""
+
+    __slots__ = ("durations", "last_start", "last_outcome")
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self.last_start: datetime | None = None
+        self.last_outcome: str | None = None
+
+    def add(self, journal: _Journal) -> None:
+        if not self.durations and self.last_outcome is None:
+            self.last_start = _time(journal.field(b"ODIN_START"))
+            self.last_outcome = journal.field(b"ODIN_OUTCOME")
+        duration = _duration(journal.field(b"ODIN_DURATION"))
+        if duration is not None:
+            self.durations.append(duration)
+
+    def done(self) -> RecentRuns:
+        return RecentRuns(tuple(reversed(self.durations)), self.last_start, self.last_outcome)
+
+
 def _duration(text: str | None) -> float | None:
     try:
         return float(text) if text is not None else None
@@ -117,9 +150,16 @@ def _duration(text: str | None) -> float | None:
         return None
 
 
-def recent_durations(jobs: Iterable[str], per_job: int = 20, directory: str | None = None,
-                     scan_factor: int = 3) -> dict[str, tuple[float, ...]]:
-    """The durations in seconds of each job's last ``per_job`` finished runs, oldest first.
+def _time(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def recent_runs(jobs: Iterable[str], per_job: int = 20, directory: str | None = None,
+                scan_factor: int = 3) -> dict[str, RecentRuns]:
+    """Each job's last ``per_job`` finished runs (their durations) and its newest run's start and outcome.
 
     One backwards pass over all summary entries fills every job that runs about as often as the others; it stops
     once each job is full or after ``scan_factor`` times the entries that would need. A job that runs more rarely
@@ -130,9 +170,9 @@ def recent_durations(jobs: Iterable[str], per_job: int = 20, directory: str | No
     :param directory: read the journal in this directory instead of the local one.
     :raises JournalError: when the journal cannot be read.
     """
-    wanted = {name: [] for name in jobs}  # type: dict[str, list[float]]
+    wanted = {name: _Collector() for name in jobs}
     if not wanted or per_job <= 0:
-        return {name: () for name in wanted}
+        return {name: RecentRuns() for name in wanted}
     missing, budget, cut_short = len(wanted), scan_factor * per_job * len(wanted), False
     with open_journal(directory) as journal:
         journal.match("ODIN_KIND=summary")
@@ -143,25 +183,22 @@ def recent_durations(jobs: Iterable[str], per_job: int = 20, directory: str | No
                 cut_short = True
                 break
             found = wanted.get(journal.field(b"ODIN_JOB") or "")
-            if found is None or len(found) >= per_job:
+            if found is None or len(found.durations) >= per_job:
                 continue
-            duration = _duration(journal.field(b"ODIN_DURATION"))
-            if duration is not None:
-                found.append(duration)
-                missing -= len(found) == per_job
+            found.add(journal)
+            missing -= len(found.durations) == per_job
         if cut_short:
             for name, found in wanted.items():
-                if len(found) < per_job:
-                    _fill_one(journal, name, found, per_job)
-    return {name: tuple(reversed(found)) for name, found in wanted.items()}
+                if len(found.durations) < per_job:
+                    wanted[name] = _one_job(journal, name, per_job)
+    return {name: found.done() for name, found in wanted.items()}
 
 
-def _fill_one(journal: _Journal, name: str, found: list[float], per_job: int) -> None:
+def _one_job(journal: _Journal, name: str, per_job: int) -> _Collector:
     journal.match(f"ODIN_JOB={name}", "ODIN_KIND=summary")
-    found.clear()
+    found = _Collector()
     for _ in journal.newest_first():
-        duration = _duration(journal.field(b"ODIN_DURATION"))
-        if duration is not None:
-            found.append(duration)
-            if len(found) >= per_job:
-                return
+        found.add(journal)
+        if len(found.durations) >= per_job:
+            break
+    return found

@@ -33,6 +33,7 @@
     var li = document.createElement("li");
     li.className = "live-" + event.kind;
     li.setAttribute("data-kind", event.kind);
+    li.setAttribute("data-received", String(Date.now()));
     var time = document.createElement("time");
     time.textContent = formatTime(event.time_us);
     li.appendChild(time);
