@@ -1,0 +1,81 @@
+"""Job directories: which files a job brings along, comparing them, staging them, and the stored record."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from odin.errors import JobFileError
+from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord, copy_list, job_files, same_files, stage
+from odin.jobfile import load_job
+
+DATA = Path(__file__).parent.parent / "data" / "jobs"
+
+
+def test_a_directory_yields_its_job_files_in_order_including_subfolders():
+    found = job_files([DATA])
+    assert [p.relative_to(DATA).as_posix() for p in found] == [
+        "flat/alpha.yml", "flat/beta.yml", "full/full.yml", "original/docker_prune.yml"]
+
+
+def test_a_missing_path_is_an_error(tmp_path):
+    with pytest.raises(JobFileError, match="no such file or directory"):
+        job_files([tmp_path / "nope.yml"])
+
+
+def test_a_directory_without_job_files_is_an_error(tmp_path):
+    with pytest.raises(JobFileError, match="no job files"):
+        job_files([tmp_path])
+
+
+def test_a_folder_of_its_own_is_copied_whole():
+    spec = load_job(DATA / "full" / "full.yml")
+    assert sorted(copy_list(spec)) == ["bin/full.sh", "full.env", "full.yml"]
+
+
+def test_a_shared_folder_gives_each_job_only_its_own_files():
+    spec = load_job(DATA / "flat" / "alpha.yml")
+    assert sorted(copy_list(spec)) == ["alpha.sh", "alpha.yml"]
+
+
+def test_a_huge_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("odin.jobdir.MAX_FILES", 3)
+    (tmp_path / "job.yml").write_text('job:\n  name: "x"\n  language: "sh"\n  file: "a.sh"\n  runs: "never"\n')
+    for i in range(4):
+        (tmp_path / f"{chr(97 + i)}.sh").write_text("true\n")
+    with pytest.raises(JobFileError, match="holds more than 3 files"):
+        copy_list(load_job(tmp_path / "job.yml"))
+
+
+def test_staged_files_compare_equal_until_one_changes(tmp_path):
+    spec = load_job(DATA / "full" / "full.yml")
+    files = copy_list(spec)
+    staged = stage(tmp_path, spec.name, files, {STATE_FILE: "{}", JOB_FILE: "job: {}\n"})
+    assert staged.parent == tmp_path and "~" in staged.name
+    assert (staged / META_DIR / STATE_FILE).read_text() == "{}"
+    assert same_files(files, staged)
+    (staged / "bin" / "full.sh").write_text("echo changed\n")
+    assert not same_files(files, staged)
+
+
+def test_a_mode_change_counts_as_a_change(tmp_path):
+    spec = load_job(DATA / "flat" / "alpha.yml")
+    files = copy_list(spec)
+    staged = stage(tmp_path, spec.name, files, {})
+    os.chmod(staged / "alpha.sh", 0o700)
+    assert not same_files(files, staged)
+
+
+def test_an_extra_file_in_the_job_directory_counts_as_a_change(tmp_path):
+    spec = load_job(DATA / "flat" / "alpha.yml")
+    files = copy_list(spec)
+    staged = stage(tmp_path, spec.name, files, {})
+    (staged / "left-over.txt").write_text("x")
+    assert not same_files(files, staged)
+
+
+def test_the_record_survives_a_round_trip_through_json():
+    record = JobRecord("a", "/srv/a/job.yml", "root", None, ("b",), ("c", "d"))
+    assert JobRecord.from_json(record.to_json()) == record
+    assert record.links == ("b", "c", "d")
