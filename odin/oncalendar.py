@@ -197,7 +197,7 @@ def _chain(values: frozenset[int] | None, low: int, high: int, *, star: bool = T
         step = ordered[1] - ordered[0]
         progression = all(b - a == step for a, b in zip(ordered, ordered[1:]))
         if (progression and step >= 2 and ordered[0] - low < step and ordered[-1] + step > high
-                and (len(ordered) >= 3 or ordered[0] == low)):
+                and (len(ordered) >= 3 or ordered[0] == low == 0)):
             return (Component(ordered[0], -1, step),)
     chain: list[Component] = []
     run_start = previous = ordered[0]
