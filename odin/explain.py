@@ -134,7 +134,7 @@ def _dst_warnings(compiled: CompiledSchedule, base: datetime) -> list[str]:
         base = base.replace(tzinfo=tz)
     specs = schedule_specs(compiled.schedule, compiled.timezone)
     out: list[str] = []
-    for when, before, after in _transitions(tz, base, base + timedelta(days=366)):
+    for when, before, after in _transitions(tz, base, _a_year_after(base)):
         # The runs that can be affected lie within a few hours of the change; systemd's own quirks
         # (giving up on the rest of the day) are caught by one probe past that window.
         lo, hi = when - timedelta(hours=1), when + timedelta(hours=2)
@@ -159,6 +159,13 @@ def _dst_warnings(compiled: CompiledSchedule, base: datetime) -> list[str]:
                 out.append(f"{day:%a %Y-%m-%d}: systemd 252 cannot work out the next run after the clock change "
                            f"in {tz.key} and stops the timer; pick times away from that hour")
     return out
+
+
+def _a_year_after(moment: datetime) -> datetime:
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + 1, day=28)
 
 
 def _runs_between(spec, tz: ZoneInfo, lo: datetime, hi: datetime) -> tuple[list[datetime], bool]:
