@@ -24,6 +24,8 @@ def go_env() -> dict[str, str]:
     """No module proxy: the library must build from the standard library alone."""
     env = dict(os.environ, GOPROXY="off", GOFLAGS="", GO111MODULE="on")
     env.pop("GOWORK", None)
+    if not any(env.get(name) for name in ("GOCACHE", "HOME", "XDG_CACHE_HOME")):
+        env["GOCACHE"] = "/var/cache/odin/go-build"  # where run.sh puts it for a service, which has no HOME
     return env
 
 
