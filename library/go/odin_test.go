@@ -161,3 +161,27 @@ func TestFromEnvironmentUsesAPipeAndNothingElse(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestRecordsFromManyGoroutinesStayWholeLines(t *testing.T) {
+	var buf bytes.Buffer
+	r := NewRecorder(&buf)
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 100; i++ {
+				_ = r.Watch("n", g*1000+i)
+			}
+			done <- struct{}{}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 800 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for _, line := range lines {
+		decode(t, []byte(line))
+	}
+}

@@ -56,7 +56,11 @@ func FromEnvironment() *Recorder {
 }
 
 // Local tells whether the Recorder is in local test mode.
-func (r *Recorder) Local() bool { return r.local }
+func (r *Recorder) Local() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.local
+}
 
 // Record writes one record and returns any error writing it. The first error is also kept for Err.
 func (r *Recorder) Record(rec Record) error {
@@ -67,6 +71,8 @@ func (r *Recorder) Record(rec Record) error {
 	if rec.Kind == KindResult {
 		rec.Value = fmt.Sprint(rec.Value)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var line []byte
 	var err error
 	if r.local {
@@ -74,8 +80,6 @@ func (r *Recorder) Record(rec Record) error {
 	} else {
 		line, err = rec.MarshalJSON()
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if rec.Kind == KindCondition {
 		ok, _ := rec.Value.(bool)
 		r.lastCondition = &ok
