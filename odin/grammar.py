@@ -117,10 +117,27 @@ ERROR_EXAMPLES: dict[str, list[str]] = {
 @functools.cache
 def parser() -> Lark:
     """The LALR parser for ``grammar/odin.lark``, built once per process."""
-    # cache=True keeps the built LALR tables in a temporary file keyed by the grammar's hash, so a fresh
-    # process loads them instead of rebuilding them (about 300 ms saved on every command start).
+    # The built LALR tables are kept in the user's cache folder, keyed by the grammar's hash, so a fresh
+    # process loads them instead of rebuilding them (about 300 ms saved on every command start). Never a
+    # shared temporary folder: the tables are a pickle, and another user could plant one there.
     return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                maybe_placeholders=False, cache=True)
+                maybe_placeholders=False, cache=_table_cache_path())
+
+
+def _table_cache_path() -> str | bool:
+    """A private file for the parser tables, or ``False`` (build them each time) when none can be made."""
+    import hashlib
+    import os
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "odin"
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(base, os.W_OK) or base.stat().st_uid != os.getuid():
+        return False
+    digest = hashlib.sha256(GRAMMAR_PATH.read_bytes()).hexdigest()[:16]
+    return str(base / f"schedule-grammar-{digest}.lark")
 
 
 def parse_schedule(text: str) -> Schedule:
