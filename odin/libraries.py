@@ -1,4 +1,4 @@
-"""Where Odin's in-job libraries for Go, Node.js and shell live, and how a job's program is started to find them.
+"""How a job's program is started so that it finds Odin's in-job library for its language (Go, Node.js, shell).
 
 The wrapper calls :func:`prepare` on the job's command line and environment before starting the program:
 

@@ -27,7 +27,8 @@ PROGRAMS = {
     "node": ("job.js", "const odin = require('odin');\nconst n = Number(process.argv[2]);\n"
                        "const t = process.hrtime.bigint();\nfor (let i = 0; i < n; i++) odin.watch(i, 'i');\n"
                        "console.log(Number(process.hrtime.bigint() - t) / 1e9);\n"),
-    "bash": ("job.sh", '. odin.sh\nt=$(date +%s%N)\ni=0\nwhile [ $i -lt "$1" ]; do odin_watch i $i; i=$((i + 1)); done\n'
+    "bash": ("job.sh", '. odin.sh\nt=$(date +%s%N)\ni=0\n'
+                       'while [ $i -lt "$1" ]; do odin_watch i $i; i=$((i + 1)); done\n'
                        'echo $(( $(date +%s%N) - t ))e-9\n'),
 }
 INTERPRETERS = {"python": [sys.executable, "-u"], "go": ["go", "run"], "node": ["node"], "bash": ["bash"],
