@@ -178,6 +178,7 @@ def follow_entries(matches: list[str], after_cursor: str | None = None,
     finally:
         process.terminate()
         process.wait()
+        process.stdout.close()
 
 
 def runs(job: str, limit: int = 10, *, records: bool = True) -> list[RunRecord]:

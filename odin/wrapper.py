@@ -28,7 +28,7 @@ from odin.records import (FD_ENV, JOB_ENV, MAX_LINE_BYTES, RUN_ENV, Kind, Record
                           format_time)
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-LIBRARY_DIR = "/run/odin/python"
+RUNTIME_DIR = "/run/odin"
 RECORD_FD = 3
 PIPE_SIZE = 1 << 20
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
@@ -152,12 +152,14 @@ def parse_arguments(argv: list[str]) -> tuple[str, list[str]] | None:
     return (job, command) if job and command else None
 
 
-def library_path(package_dir: str = PACKAGE_DIR, library_dir: str = LIBRARY_DIR) -> str:
+def library_path(package_dir: str = PACKAGE_DIR, library_dir: str | None = None) -> str:
     """A directory holding only ``odin`` (a link to this package), to put on a job's ``PYTHONPATH``.
 
-    Falls back to the package's parent directory when ``library_dir`` cannot be made (a job running as
-    a user who cannot write ``/run``); that directory may hold other packages too.
+    :param library_dir: by default ``python`` in ``ODIN_RUNTIME_DIR`` (``/run/odin``).
+    :returns: ``library_dir``; or the package's parent directory when ``library_dir`` cannot be made (a job
+        running as a user who cannot write ``/run``), though that directory may hold other packages too.
     """
+    library_dir = library_dir or os.path.join(os.environ.get("ODIN_RUNTIME_DIR") or RUNTIME_DIR, "python")
     link = os.path.join(library_dir, "odin")
     try:
         if os.readlink(link) == package_dir:
@@ -421,7 +423,10 @@ def program_environment(reporter: Reporter, command: list[str], fd: int) -> tupl
 def exit_status(returncode: int, outcome: RunOutcome) -> int:
     """The program's exit status; a signal that killed the program is raised again on the wrapper."""
     if returncode < 0:
-        signal.signal(-returncode, signal.SIG_DFL)
+        try:
+            signal.signal(-returncode, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # SIGKILL and SIGSTOP have no handler to reset
         os.kill(os.getpid(), -returncode)
         return 128 - returncode
     if returncode == 0 and outcome is RunOutcome.FAILURE:
