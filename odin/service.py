@@ -28,14 +28,13 @@ from odin.config import Settings, load_settings
 from odin.errors import InputError, JobFileError, JobNotFound, OdinError
 from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord, copy_list, job_files, same_files, stage
 from odin.jobfile import JobSpec, check_name, edit_job_text, load_job, parse_job
-from odin.status import JobStatus, LastRun, job_status, last_run_from_unit
-from odin.systemd import Systemd, UnitStatus
+from odin.status import JobStatus, LastRun, RunOutcome, job_status, last_run_from_record, last_run_from_unit
+from odin.systemd import Systemd, UnitStatus, timer_stamp
 from odin.transaction import Transaction, read_text
 from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name
 
 logger = logging.getLogger(__name__)
 
-TIMER_STAMPS = Path("/var/lib/systemd/timers")
 #: Searched for interpreters before the caller's PATH: the directories a service sees by default.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -391,7 +390,7 @@ class JobService:
             self.systemd.reset_failed(service)
             self.systemd.reset_failed(timer)
             shutil.rmtree(job_dir, ignore_errors=True)
-            stamp = TIMER_STAMPS / f"stamp-{timer}"
+            stamp = timer_stamp(timer)
             if stamp.exists():
                 stamp.unlink()
                 existing.append(stamp)
@@ -430,9 +429,7 @@ class JobService:
         if not wait:
             self.systemd.start(service)
             return RunResult(name, waited=False)
-        before = self.systemd.status(service).get("InvocationID", "")
-        self.systemd.start(service)
-        status = self.systemd.wait_finished(service, str(before), timeout)
+        status = self.systemd.start_and_wait(service, timeout)
         return RunResult(name, waited=True, last_run=last_run_from_unit(status))
 
     # ---- links ------------------------------------------------------------------------------------------
@@ -478,31 +475,36 @@ class JobService:
     # ---- views ------------------------------------------------------------------------------------------
 
     def list_jobs(self, now: datetime | None = None) -> list[JobSummary]:
-        """Every deployed job with its status; systemd is asked in one batch."""
+        """Every deployed job with its status: systemd is asked in one batch, and the journal once for the
+        jobs whose last run systemd no longer remembers."""
         now = now or datetime.now(UTC)
         records = self.records()
         units = [unit_name(r.name, kind) for r in records for kind in ("service", "timer")]
         statuses = self.systemd.statuses(units, patterns=["odin-*"])
+        found = {r.name: self._status(r.name, statuses, None, now) for r in records}
+        forgotten = [name for name, status in found.items() if status.outcome is RunOutcome.NEVER_RUN]
+        for name, last in _journal_last_runs(forgotten).items():
+            found[name] = self._status(name, statuses, last, now)
         out = []
         for record in records:
-            meta = self.job_dir(record.name) / META_DIR / JOB_FILE
-            runs, description = _summary(read_text(meta) or "")
-            out.append(JobSummary(record.name, runs, description, self._status(record.name, statuses, now)))
+            runs, description = _summary(read_text(self.job_dir(record.name) / META_DIR / JOB_FILE) or "")
+            out.append(JobSummary(record.name, runs, description, found[record.name]))
         return out
 
     def status(self, name: str, now: datetime | None = None) -> JobStatus:
-        """The status of one job.
+        """The status of one job, its last run from the journal when it can be read.
 
         :raises JobNotFound: when the job is not deployed.
         """
         self.record(name)
         units = [unit_name(name, "service"), unit_name(name, "timer")]
-        return self._status(name, self.systemd.statuses(units), now or datetime.now(UTC))
+        last = _journal_runs(name, 1)
+        return self._status(name, self.systemd.statuses(units), last[0] if last else None, now or datetime.now(UTC))
 
-    def _status(self, name: str, statuses: dict[str, UnitStatus], now: datetime) -> JobStatus:
+    def _status(self, name: str, statuses: dict[str, UnitStatus], last: LastRun | None, now: datetime) -> JobStatus:
         service = statuses[unit_name(name, "service")]
         timer = statuses[unit_name(name, "timer")] if self.unit_path(name, "timer").exists() else None
-        return job_status(name, service, timer, None, now)
+        return job_status(name, service, timer, last, now)
 
     def describe(self, name: str, now: datetime | None = None, count: int = 5) -> JobDetails:
         """Everything about one job: its configuration, units, next runs and last runs."""
@@ -511,15 +513,20 @@ class JobService:
         now = now or datetime.now(UTC)
         record = self.record(name)
         spec, text = self.deployed_spec(name)
-        status = self.status(name, now)
+        units = [unit_name(name, "service"), unit_name(name, "timer")]
+        statuses = self.systemd.statuses(units)
+        last_runs = _journal_runs(name, count)
+        if not last_runs:
+            last = last_run_from_unit(statuses[units[0]])
+            last_runs = [last] if last else []
+        status = self._status(name, statuses, last_runs[0] if last_runs else None, now)
         upcoming = tuple(next_runs(spec.schedule, now, count)) if spec.schedule.oncalendar else ()
-        last = last_run_from_unit(self.systemd.status(unit_name(name, "service")))
         linked_from = tuple((r.name, "failure" if name in r.on_failure else "success")
                             for r in self.records() if name in r.links)
         timer = self.unit_path(name, "timer")
         return JobDetails(name, spec, record, text, str(self.unit_path(name, "service")),
                           str(timer) if timer.exists() else None, str(self.job_dir(name)), upcoming, status,
-                          (last,) if last else (), linked_from)
+                          tuple(last_runs), linked_from)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -616,6 +623,45 @@ def _summary(job_text: str) -> tuple[str, str]:
     except yaml.YAMLError:
         return "", ""
     return str(job.get("runs", "")), str(job.get("description", ""))
+
+
+def _journal_runs(name: str, count: int) -> list[LastRun]:
+    """The job's last finished runs from the journal, newest first; empty when the journal cannot tell."""
+    from odin import journal
+    from odin.errors import JournalError
+
+    try:
+        runs = journal.runs(name, count + 1, records=False)
+    except JournalError as err:
+        logger.warning("cannot read the runs of %s from the journal: %s", name, err.message)
+        return []
+    return [last for last in map(last_run_from_record, runs) if last is not None][:count]
+
+
+def _journal_last_runs(names: list[str]) -> dict[str, LastRun]:
+    """The last finished run of each job in ``names``, with one journal query."""
+    if not names:
+        return {}
+    from odin import journal
+    from odin.errors import JournalError
+    from odin.runs import build_runs
+
+    try:
+        entries = journal.read_entries(["ODIN_KIND=summary", *(f"ODIN_JOB={n}" for n in names)],
+                                       limit=10 * len(names), reverse=True)
+    except JournalError as err:
+        logger.warning("cannot read last runs from the journal: %s", err.message)
+        return {}
+    by_job: dict[str, list[dict[str, str]]] = {}
+    for entry in entries:
+        by_job.setdefault(entry.get("ODIN_JOB", ""), []).append(entry)
+    out = {}
+    for name in names:
+        runs = build_runs(name, by_job.get(name, [])[:1])
+        last = last_run_from_record(runs[0]) if runs else None
+        if last is not None:
+            out[name] = last
+    return out
 
 
 def _forget_metrics(name: str) -> None:

@@ -8,8 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from odin.systemd import UnitStatus
+
+if TYPE_CHECKING:
+    from odin.runs import RunRecord
 
 _NEVER = (0, 2**64 - 1)
 _RUNNING_STATES = ("activating", "active", "deactivating", "reloading")
@@ -99,6 +103,25 @@ def last_run_from_unit(service: UnitStatus) -> LastRun | None:
     exit_code = status if code == _CLD_EXITED and isinstance(status, int) else None
     return LastRun(outcome, exit_code, started, from_usec(service.get("ExecMainExitTimestamp")),
                    str(service.get("InvocationID", "")))
+
+
+def last_run_from_record(run: RunRecord) -> LastRun | None:
+    """A run read from the journal as a :class:`LastRun`; ``None`` while it is still running."""
+    outcome = str(run.outcome)
+    if outcome == "running":
+        return None
+    reason = run.reason or ""
+    if outcome == "success":
+        kind = RunOutcome.SUCCESS
+    elif "timed out" in reason:
+        kind = RunOutcome.TIMEOUT
+    elif reason.startswith("cannot start"):
+        kind = RunOutcome.NOT_STARTED
+    elif run.signal:
+        kind = RunOutcome.KILLED
+    else:
+        kind = RunOutcome.FAILED
+    return LastRun(kind, run.exit_code, run.start, run.end, run.run)
 
 
 def job_status(name: str, service: UnitStatus, timer: UnitStatus | None, last_run: LastRun | None,

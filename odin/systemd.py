@@ -30,6 +30,10 @@ _PROPERTIES = b"org.freedesktop.DBus.Properties"
 _UNIT = "org.freedesktop.systemd1.Unit"
 _SERVICE = "org.freedesktop.systemd1.Service"
 _TIMER = "org.freedesktop.systemd1.Timer"
+_JOB = "org.freedesktop.systemd1.Job"
+
+#: Where systemd keeps the last trigger time of a ``Persistent=true`` timer (``stamp-<unit>``).
+TIMER_STAMPS = Path("/var/lib/systemd/timers")
 
 #: Properties read for each kind of unit: name -> (interface, D-Bus signature).
 SERVICE_PROPERTIES = {
@@ -87,6 +91,11 @@ class UnitStatus:
         return self.properties.get(name, default)
 
 
+def timer_stamp(unit: str) -> Path:
+    """The file in which systemd remembers when a persistent timer last fired."""
+    return TIMER_STAMPS / f"stamp-{unit}"
+
+
 def register_pystemd_signatures() -> None:
     """Teach pystemd the timer properties it lacks (it raises KeyError on them in transient units)."""
     from pystemd.systemd1 import unit_signatures
@@ -120,23 +129,34 @@ class Systemd:
             bus.manager("Reload", "", [])
 
     def enable_now(self, *units: str) -> None:
-        """``systemctl enable --now UNITS``: enable (links from their ``[Install]``), then start each."""
+        """``systemctl enable --now UNITS``: enable (links from their ``[Install]``), start each, and wait
+        until they are active.
+
+        :raises SystemdError: when a unit does not become active.
+        """
         if not units:
             return
         with self._bus(units[0]) as bus:
             with _errors(", ".join(units)):
                 bus.manager("EnableUnitFiles", "asbb", [[u.encode() for u in units], False, True])
+            jobs = []
             for unit in units:
                 with _errors(unit):
-                    bus.manager("StartUnit", "ss", [unit.encode(), b"replace"])
+                    jobs.append(bus.manager("StartUnit", "ss", [unit.encode(), b"replace"]))
+            _wait_jobs(bus, jobs)
+            for unit in units:
+                with _errors(unit):
+                    state = bus.get(bus.manager("GetUnit", "s", [unit.encode()]), _UNIT, "ActiveState", "s")
+                if state != "active":
+                    raise SystemdError(f"{unit} did not start: it is {state}")
 
     def disable_now(self, *units: str) -> None:
-        """``systemctl disable --now UNITS``: stop each (a unit not loaded is fine), then disable them."""
+        """``systemctl disable --now UNITS``: stop each (a unit not loaded is fine), wait until they are
+        stopped, then disable them."""
         if not units:
             return
         with self._bus(units[0]) as bus:
-            for unit in units:
-                _stop(bus, unit)
+            _wait_jobs(bus, [job for job in (_stop(bus, unit) for unit in units) if job])
             with _errors(", ".join(units)):
                 bus.manager("DisableUnitFiles", "asb", [[u.encode() for u in units], False])
 
@@ -146,9 +166,11 @@ class Systemd:
             bus.manager("StartUnit", "ss", [unit.encode(), b"replace"])
 
     def stop(self, unit: str) -> None:
-        """Stop ``unit``; a unit that is not loaded is already stopped."""
+        """Stop ``unit`` and wait until it has stopped; a unit that is not loaded is already stopped."""
         with self._bus(unit) as bus:
-            _stop(bus, unit)
+            job = _stop(bus, unit)
+            if job:
+                _wait_jobs(bus, [job])
 
     def restart(self, unit: str) -> None:
         """Restart ``unit`` (start it when it is stopped)."""
@@ -188,17 +210,10 @@ class Systemd:
                 if row is None:
                     with _errors(unit):
                         path = bus.manager("LoadUnit", "s", [unit.encode()])
-                    load, active, sub = (bus.get(path, _UNIT, name, "s") for name in
-                                         ("LoadState", "ActiveState", "SubState"))
+                    out[unit] = _unit_status(bus, unit, path, files.get(unit, ""))
                 else:
-                    load, active, sub, path = row[2].decode(), row[3].decode(), row[4].decode(), row[6]
-                props: dict[str, str | int] = {}
-                if load not in ("not-found", "masked"):
-                    kind = unit.rsplit(".", 1)[-1]
-                    for name, (interface, signature) in PROPERTIES.get(kind, {}).items():
-                        with _errors(unit):
-                            props[name] = bus.get(path, interface, name, signature)
-                out[unit] = UnitStatus(unit, load, active, sub, files.get(unit, ""), props)
+                    load, active, sub = (row[i].decode() for i in (2, 3, 4))
+                    out[unit] = _unit_status(bus, unit, row[6], files.get(unit, ""), (load, active, sub))
         return out
 
     def wait_idle(self, unit: str, timeout: float | None = None) -> UnitStatus:
@@ -208,13 +223,31 @@ class Systemd:
         """
         return self._wait(unit, lambda s: not _busy(s), timeout)
 
-    def wait_finished(self, unit: str, previous_invocation: str, timeout: float | None = None) -> UnitStatus:
-        """Wait until a run of ``unit`` newer than ``previous_invocation`` (its ID) is over; return its status.
+    def start_and_wait(self, unit: str, timeout: float | None = None) -> UnitStatus:
+        """Start ``unit`` and wait until that run is over; return the status it ended with.
+
+        The unit is referenced on this bus meanwhile, so systemd keeps its result even when nothing else
+        needs the unit (a job without a timer is otherwise unloaded as soon as it finishes).
 
         :raises SystemdError: when the run is not over after ``timeout`` seconds.
         """
-        return self._wait(unit, lambda s: s.get("InvocationID", "") not in ("", previous_invocation)
-                          and not _busy(s), timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._bus(unit) as bus:
+            with _errors(unit):
+                path = bus.manager("LoadUnit", "s", [unit.encode()])
+                bus.call(path, _UNIT, "Ref")
+                before = bus.get(path, _UNIT, "InvocationID", "ay")
+                bus.manager("StartUnit", "ss", [unit.encode(), b"replace"])
+            delay = 0.02
+            while True:
+                with _errors(unit):
+                    status = _unit_status(bus, unit, path, "")
+                if status.get("InvocationID") not in ("", before) and not _busy(status):
+                    return status
+                if deadline is not None and time.monotonic() > deadline:
+                    raise SystemdError(f"{unit} is still {status.active_state} after {timeout:g} s")
+                time.sleep(delay)
+                delay = min(delay * 1.5, 0.25)
 
     def _wait(self, unit: str, done: Callable[[UnitStatus], bool], timeout: float | None) -> UnitStatus:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -267,6 +300,9 @@ class _Bus:
         call_args = apply_signature(signature.encode(), args) if signature else []
         return self.bus.call_method(_DEST, _PATH, _MANAGER, method.encode(), call_args).body
 
+    def call(self, path: bytes, interface: str, method: str) -> Any:
+        return self.bus.call_method(_DEST, path, interface.encode(), method.encode(), []).body
+
     def get(self, path: bytes, interface: str, name: str, signature: str) -> Any:
         value = self.bus.get_property(_DEST, path, interface.encode(), name.encode(), signature.encode())
         return decode(value, signature)
@@ -285,16 +321,46 @@ def decode(value: Any, signature: str) -> Any:
     return value
 
 
+def _unit_status(bus: _Bus, unit: str, path: bytes, file_state: str,
+                 states: tuple[str, str, str] | None = None) -> UnitStatus:
+    load, active, sub = states or (bus.get(path, _UNIT, name, "s") for name in ("LoadState", "ActiveState", "SubState"))
+    props: dict[str, str | int] = {}
+    if load not in ("not-found", "masked"):
+        for name, (interface, signature) in PROPERTIES.get(unit.rsplit(".", 1)[-1], {}).items():
+            with _errors(unit):
+                props[name] = bus.get(path, interface, name, signature)
+    return UnitStatus(unit, load, active, sub, file_state, props)
+
+
 def _busy(status: UnitStatus) -> bool:
     return status.active_state in ("activating", "active", "deactivating", "reloading") or bool(status.get("Job"))
 
 
-def _stop(bus: _Bus, unit: str) -> None:
+def _stop(bus: _Bus, unit: str) -> bytes | None:
+    """Queue a stop job for ``unit``; its path, or ``None`` when the unit is not loaded."""
     try:
         with _errors(unit):
-            bus.manager("StopUnit", "ss", [unit.encode(), b"replace"])
+            return bus.manager("StopUnit", "ss", [unit.encode(), b"replace"])
     except JobNotFound:
-        pass
+        return None
+
+
+def _wait_jobs(bus: _Bus, jobs: list[bytes], timeout: float = 300.0) -> None:
+    """Wait until systemd has finished these jobs: a finished job's object is gone from the bus."""
+    from pystemd.dbusexc import DBusBaseError
+
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    for job in jobs:
+        while True:
+            try:
+                bus.get(job, _JOB, "State", "s")
+            except DBusBaseError:
+                break
+            if time.monotonic() > deadline:
+                raise SystemdError(f"systemd did not finish job {job.decode()} in {timeout:g} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 _JOB_RE = re.compile(r"odin-(.+)\.(?:service|timer)")

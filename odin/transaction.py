@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from odin.errors import OdinError
-from odin.systemd import Systemd
+from odin.systemd import Systemd, timer_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,15 @@ class Transaction:
         self.systemd.reload()
 
     def enable(self, units: list[str]) -> None:
-        self.undo.append(lambda: self.systemd.disable_now(*units))
+        """Enable and start timers; undoing also forgets the stamps that starting them created."""
+        fresh = [timer_stamp(u) for u in units if u.endswith(".timer") and not timer_stamp(u).exists()]
+
+        def undo() -> None:
+            self.systemd.disable_now(*units)
+            for stamp in fresh:
+                stamp.unlink(missing_ok=True)
+
+        self.undo.append(undo)
         self.systemd.enable_now(*units)
 
     def disable(self, units: list[str]) -> None:
