@@ -4,6 +4,7 @@
 - ``job_name`` hands out unique names ``t-<hex>`` and removes the job afterwards if the test did not.
 - ``make_job`` writes a job's folder (job file and program) under the test's temporary directory.
 - ``wait_until(predicate, timeout)`` polls with a deadline; never a bare sleep.
+- ``odin(*args)`` runs the command line as a user would.
 - An autouse leak detector fails any test that leaves test units (``odin-t-*``), job directories, timer stamps
   or Pushgateway groups behind, then cleans them up.
 """
@@ -141,9 +142,15 @@ def make_job(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def odin_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_odin(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the ``odin`` command as a user would; returns the finished process."""
     return subprocess.run([sys.executable, "-m", "odin", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def odin() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``odin("status", name)`` runs the command line and returns the finished process."""
+    return run_odin
 
 
 class Leaks(dict):
