@@ -54,6 +54,8 @@ class _Journal:
     def __init__(self, lib: ctypes.CDLL, handle: ctypes.c_void_p):
         self.lib, self.handle = lib, handle
         self._data, self._size = _c_p(), ctypes.c_size_t()
+        self._data_ref, self._size_ref = ctypes.byref(self._data), ctypes.byref(self._size)
+        self._get = lib.sd_journal_get_data
 
     def match(self, *pairs: str) -> None:
         self.lib.sd_journal_flush_matches(self.handle)
@@ -69,10 +71,10 @@ class _Journal:
 
     def field(self, name: bytes) -> str | None:
         """The current entry's value of field ``name``, or ``None`` when it has none."""
-        if self.lib.sd_journal_get_data(self.handle, name, ctypes.byref(self._data), ctypes.byref(self._size)) < 0:
+        if self._get(self.handle, name, self._data_ref, self._size_ref) < 0:
             return None
-        raw = ctypes.string_at(self._data, self._size.value)
-        return raw[len(name) + 1:].decode("utf-8", "replace")
+        skip = len(name) + 1
+        return ctypes.string_at(self._data.value + skip, self._size.value - skip).decode("utf-8", "replace")
 
     def unique(self, name: str) -> list[str]:
         """Every value field ``name`` has anywhere in the journal."""

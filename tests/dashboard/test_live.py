@@ -48,3 +48,10 @@ def test_an_event_is_one_sse_message_with_json_data():
     assert text.startswith("event: line\ndata: ")
     assert text.endswith("\n\n") and text.count("\n") == 3
     assert json.loads(text.split("data: ", 1)[1])["text"] == "a\nb"
+
+
+def test_an_event_carries_its_journal_cursor_as_its_id_so_a_reconnect_resumes_after_it():
+    line = json.dumps({"MESSAGE": "x", "__REALTIME_TIMESTAMP": "5", "__CURSOR": "s=1;i=2"}).encode()
+    assert parse_entry(line).to_sse().startswith("id: s=1;i=2\nevent: line\n")
+    cmd = journal_command("backup", since_us=5, journal_dir=None, after_cursor="s=1;i=2")
+    assert "--after-cursor=s=1;i=2" in cmd and not any(a.startswith("--since") for a in cmd)
