@@ -27,7 +27,7 @@ def require_token_for(host: str, token: str | None) -> None:
     :param token: the configured access token, if any.
     :raises InputError: when the host is not loopback and the token is missing or short.
     """
-    if host in LOOPBACK_HOSTS:
+    if is_loopback(host):
         return
     if not token:
         raise InputError(f"refusing to listen on {host} without an access token",
@@ -35,6 +35,18 @@ def require_token_for(host: str, token: str | None) -> None:
                               "config, or keep the default --host 127.0.0.1")
     if len(token) < MIN_TOKEN_LENGTH:
         raise InputError(f"the dashboard access token must be at least {MIN_TOKEN_LENGTH} characters long")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``)."""
+    import ipaddress
+
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def csrf_token() -> str:

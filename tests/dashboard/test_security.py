@@ -13,7 +13,7 @@ from odin.errors import InputError
 TOKEN = "s3cret-token-for-tests-0123"
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
 def test_loopback_hosts_need_no_token(host):
     require_token_for(host, None)
 
@@ -23,6 +23,12 @@ def test_any_other_host_without_a_token_is_refused_with_exit_code_2():
         require_token_for("0.0.0.0", None)
     assert caught.value.exit_code == 2
     assert "ODIN_DASHBOARD_TOKEN" in caught.value.render()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", "dashboard.example"])
+def test_every_other_host_needs_a_token(host):
+    with pytest.raises(InputError):
+        require_token_for(host, None)
 
 
 def test_a_short_token_is_refused():
