@@ -44,7 +44,7 @@ def watch(value: object, name: str | None = None) -> object:
     :param name: the record's name; by default the argument's source text (``odin.watch(listeners)`` is
         named ``listeners``).
     """
-    return _current().watch(value, name, sys._getframe(1))
+    return (_recorder or _current()).watch(value, name, sys._getframe(1) if name is None else None)
 
 
 def condition(expr: object, description: str | None = None) -> bool:
@@ -52,7 +52,8 @@ def condition(expr: object, description: str | None = None) -> bool:
 
     :param description: the record's name; by default the expression's source text.
     """
-    return _current().condition(expr, description, sys._getframe(1))
+    return (_recorder or _current()).condition(expr, description,
+                                               sys._getframe(1) if description is None else None)
 
 
 def result(message: object, success: bool | None = None) -> NoReturn:

@@ -30,6 +30,11 @@ def _value_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _time_text(record: dict[str, object]) -> str:
+    text = record.get("time_text")
+    return text if isinstance(text, str) else format_time(record["time"])  # type: ignore[arg-type]
+
+
 def base_fields(job: str, run: str, kind: str, message: str, priority: int = 6) -> Fields:
     """The fields every entry of a run has."""
     return {"MESSAGE": message, "PRIORITY": str(priority), "SYSLOG_IDENTIFIER": f"odin-{job}",
@@ -63,8 +68,7 @@ def record_fields(job: str, run: str, seq: int, record: dict[str, object]) -> Fi
     else:
         message = f"watch {name} = {value_text}"
     fields = base_fields(job, run, str(kind), message) | {
-        "ODIN_NAME": name, "ODIN_VALUE": value_text, "ODIN_TIME": format_time(record["time"]),  # type: ignore[arg-type]
-        "ODIN_SEQ": str(seq)}
+        "ODIN_NAME": name, "ODIN_VALUE": value_text, "ODIN_TIME": _time_text(record), "ODIN_SEQ": str(seq)}
     if kind == Kind.RESULT:
         fields["ODIN_SUCCESS"] = "true" if record["success"] else "false"
     return fields
@@ -73,13 +77,12 @@ def record_fields(job: str, run: str, seq: int, record: dict[str, object]) -> Fi
 def batch_fields(job: str, run: str, batch: list[tuple[int, dict[str, object]]]) -> Fields:
     """One watch entry for several values of the same name, in order."""
     first_seq, first = batch[0]
-    last_seq, last = batch[-1]
+    last = batch[-1][1]
     name = str(first["name"])
-    values = [[seq, format_time(rec["time"]), rec["value"]] for seq, rec in batch]  # type: ignore[arg-type]
+    values = [[seq, _time_text(rec), rec["value"]] for seq, rec in batch]
     last_text = _value_text(last["value"])
     return base_fields(job, run, "watch", f"watch {name}: {len(batch)} values, last = {last_text}") | {
-        "ODIN_NAME": name, "ODIN_VALUE": last_text, "ODIN_TIME": format_time(last["time"]),  # type: ignore[arg-type]
-        "ODIN_SEQ": str(first_seq), "ODIN_COUNT": str(len(batch)), "ODIN_BATCH": _value_text(values)}
+        "ODIN_NAME": name, "ODIN_VALUE": last_text, "ODIN_TIME": _time_text(last), "ODIN_SEQ": str(first_seq), "ODIN_COUNT": str(len(batch)), "ODIN_BATCH": _value_text(values)}
 
 
 def summary_fields(job: str, run: str, *, start: str, end: str, duration: float, returncode: int,

@@ -13,10 +13,9 @@ Reading runs ``journalctl -o json`` with field matches, never a scan of the whol
 """
 from __future__ import annotations
 
+import _socket  # not socket: its enum types cost the wrapper more to build than all its writing
 import json
 import os
-import socket
-import struct
 from collections.abc import Iterator, Mapping
 
 TYPE_CHECKING = False  # the wrapper imports this module: typing and dataclasses stay out of its start-up
@@ -38,7 +37,7 @@ def encode_native(fields: Mapping[str, str | bytes]) -> bytes:
     for key, value in fields.items():
         data = value.encode() if isinstance(value, str) else value
         if b"\n" in data:
-            parts.append(key.encode() + b"\n" + struct.pack("<Q", len(data)) + data + b"\n")
+            parts.append(key.encode() + b"\n" + len(data).to_bytes(8, "little") + data + b"\n")
         else:
             parts.append(key.encode() + b"=" + data + b"\n")
     return b"".join(parts)
@@ -52,7 +51,7 @@ class JournalWriter:
 
     def __init__(self, path: str = SOCKET_PATH):
         self.path = path
-        self._socket: socket.socket | None = None
+        self._socket: _socket.socket | None = None
 
     def send(self, fields: Mapping[str, str | bytes]) -> None:
         """Write one entry.
@@ -62,7 +61,7 @@ class JournalWriter:
         data = encode_native(fields)
         try:
             if self._socket is None:
-                self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                self._socket = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM | _socket.SOCK_CLOEXEC)
             try:
                 self._socket.sendto(data, self.path)
             except OSError as err:
@@ -84,7 +83,7 @@ class JournalWriter:
             fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW
                         | fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
             assert self._socket is not None
-            self._socket.sendmsg([], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))],
+            self._socket.sendmsg([], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", [fd]))],
                                  0, self.path)
         finally:
             os.close(fd)

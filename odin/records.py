@@ -34,11 +34,15 @@ class Kind(StrEnum):
     RESULT = "result"
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+
+
 class RecordError(ValueError):
     """A line that is not a valid record; the message says why."""
 
 
 _encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_quote = json.encoder.encode_basestring_ascii
 _second: tuple[int, str] = (-1, "")
 
 
@@ -66,16 +70,25 @@ def encode_record(kind: str, name: str, value: object, success: bool | None = No
     Values JSON cannot hold become JSON anyway: tuples and sets become lists, non-finite floats become
     the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``, and any other object becomes its ``repr()``.
     """
-    record: dict[str, object] = {"v": PROTOCOL_VERSION, "kind": kind, "name": name, "value": value,
-                                 "time": when or utc_now_text()}
-    if success is not None:
-        record["success"] = success
     try:
-        text = _encoder.encode(record)
+        value_text = _json_text(value)
     except (TypeError, ValueError):
-        record["value"] = to_json_value(value)
-        text = _encoder.encode(record)
-    return (text + "\n").encode()
+        value_text = _encoder.encode(to_json_value(value))
+    tail = "" if success is None else (',"success":true' if success else ',"success":false')
+    return (f'{{"v":{PROTOCOL_VERSION},"kind":"{kind}","name":{_quote(name)},"value":{value_text},'
+            f'"time":"{when or utc_now_text()}"{tail}}}\n').encode()
+
+
+def _json_text(value: object) -> str:
+    # Plain scalars skip the general encoder: this runs for every record a job makes.
+    kind = type(value)
+    if kind is str:
+        return _quote(value)  # type: ignore[arg-type]
+    if kind is int:
+        return int.__repr__(value)  # type: ignore[arg-type]
+    if kind is float and math.isfinite(value):  # type: ignore[arg-type]
+        return float.__repr__(value)  # type: ignore[arg-type]
+    return _encoder.encode(value)
 
 
 def to_json_value(value: object, depth: int = 0) -> object:
@@ -110,10 +123,11 @@ def parse_time(text: object) -> datetime:
 
 
 def decode_record(line: bytes | str, received: datetime | None = None) -> dict[str, object]:
-    """The record on one protocol line, checked, as ``{"kind", "name", "value", "time", "success"}``.
+    """The record on one protocol line, checked, as ``{"kind", "name", "value", "time", "time_text", "success"}``.
 
-    ``kind`` is a :class:`Kind`, ``time`` an aware datetime and ``success`` a bool for a result, else ``None``.
-    Unknown keys are ignored, so version 1 can grow optional fields.
+    ``kind`` is a :class:`Kind`, ``time`` an aware datetime (``time_text`` the same as the line wrote it) and
+    ``success`` a bool for a result, else ``None``. Unknown keys are ignored, so version 1 can grow optional
+    fields.
 
     :param line: the line, with or without its newline.
     :param received: when the wrapper read it; stands in for a missing ``time``.
@@ -132,10 +146,9 @@ def decode_record(line: bytes | str, received: datetime | None = None) -> dict[s
     if version > PROTOCOL_VERSION:
         raise RecordError(f"record of protocol version {version}; this wrapper speaks version "
                           f"{PROTOCOL_VERSION}")
-    try:
-        kind = Kind(data.get("kind"))
-    except ValueError:
-        raise RecordError(f"unknown kind {data.get('kind')!r} (known: watch, condition, result)") from None
+    kind = _KINDS.get(data.get("kind"))  # type: ignore[arg-type]
+    if kind is None:
+        raise RecordError(f"unknown kind {data.get('kind')!r} (known: watch, condition, result)")
     name = data.get("name", RESULT_NAME if kind is Kind.RESULT else None)
     if not isinstance(name, str) or not name:
         raise RecordError(f"a {kind} record needs a non-empty string 'name'")
@@ -147,6 +160,9 @@ def decode_record(line: bytes | str, received: datetime | None = None) -> dict[s
         raise RecordError(f"a condition's 'value' must be true or false, not {json.dumps(value)}")
     if kind is Kind.RESULT and not isinstance(success, bool):
         raise RecordError("a result needs 'success': true or false")
-    moment = received if "time" not in data and received is not None else parse_time(data.get("time"))
-    return {"kind": kind, "name": name, "value": value, "time": moment,
+    if "time" not in data and received is not None:
+        moment, text = received, format_time(received)
+    else:
+        moment, text = parse_time(data.get("time")), data["time"]
+    return {"kind": kind, "name": name, "value": value, "time": moment, "time_text": text,
             "success": success if kind is Kind.RESULT else None}

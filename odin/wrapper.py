@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import selectors
+import select
 import signal
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from datetime import datetime, timezone
 from odin.entries import Batcher, Fields, start_fields, summary_fields, warning_fields
 from odin.journal import SOCKET_PATH, JournalWriter
 from odin.outcome import RunOutcome, decide_outcome, signal_name
+from odin.program import Program
 from odin.records import (FD_ENV, JOB_ENV, MAX_LINE_BYTES, RUN_ENV, Kind, RecordError, decode_record,
                           format_time)
 
@@ -117,7 +117,7 @@ class Stops:
     """Passes signals on to the program and remembers the first one that asks the run to stop."""
 
     def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
+        self.program: Program | None = None
         self.signal: int | None = None
 
     def install(self) -> None:
@@ -127,11 +127,8 @@ class Stops:
     def _handle(self, signum: int, _frame: object) -> None:
         if self.signal is None and signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
             self.signal = signum
-        if self.process is not None and self.process.returncode is None:
-            try:
-                self.process.send_signal(signum)
-            except OSError:
-                pass
+        if self.program is not None:
+            self.program.send_signal(signum)
 
 
 USAGE = "usage: python -m odin.wrapper --job NAME -- PROGRAM [ARGS...]"
@@ -223,38 +220,30 @@ def _is_open(fd: int) -> bool:
     return True
 
 
-def collect(process: subprocess.Popen[bytes], read_fd: int, collector: Collector) -> int:
+def collect(program: Program, read_fd: int, collector: Collector) -> int:
     """Read records until the program exits, then return its return code."""
-    selector = selectors.DefaultSelector()
+    poller = select.epoll()
+    poller.register(read_fd, select.EPOLLIN)
+    if program.exit_fd is not None:
+        poller.register(program.exit_fd, select.EPOLLIN)
+    pipe_open = True
     try:
-        exit_fd: int | None = os.pidfd_open(process.pid)
-    except (OSError, AttributeError):
-        exit_fd = None  # an old kernel: poll for the exit instead
-    selector.register(read_fd, selectors.EVENT_READ)
-    if exit_fd is not None:
-        selector.register(exit_fd, selectors.EVENT_READ)
-    pipe_open, exited = True, False
-    while not exited:
-        wait = collector.batcher.wait(time.monotonic())
-        if exit_fd is None:
-            wait = 0.05 if wait is None else min(wait, 0.05)
-        for key, _ in selector.select(wait):
-            if key.fd == read_fd:
-                pipe_open = _read(read_fd, collector)
-                if not pipe_open:
-                    selector.unregister(read_fd)
-            else:
-                exited = True
-        if exit_fd is None and process.poll() is not None:
-            exited = True
-        collector.flush(time.monotonic())
+        while program.poll() is None:
+            wait = collector.batcher.wait(time.monotonic())
+            if program.exit_fd is None:
+                wait = 0.05 if wait is None else min(wait, 0.05)
+            for fd, _ in poller.poll(-1 if wait is None else wait):
+                if fd == read_fd and pipe_open:
+                    pipe_open = _read(read_fd, collector)
+                    if not pipe_open:
+                        poller.unregister(read_fd)
+            collector.flush(time.monotonic())
+    finally:
+        poller.close()
     # The program is gone; take what it wrote, but not what a leftover child may still write.
     while pipe_open and _read(read_fd, collector):
-        pass
-    selector.close()
-    if exit_fd is not None:
-        os.close(exit_fd)
-    return process.wait()
+        collector.flush(time.monotonic())
+    return program.wait()
 
 
 def _read(read_fd: int, collector: Collector) -> bool:
@@ -286,6 +275,8 @@ def stop_reason(signum: int) -> str:
     name = signal_name(signum)
     unit = own_unit()
     if unit is not None:
+        import subprocess
+
         try:
             shown = subprocess.run(["systemctl", "show", "--property=Result", "--property=TimeoutStartUSec",
                                     unit], capture_output=True, text=True, timeout=5).stdout
@@ -348,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     except _NotStarted as err:
         # Odin could not even prepare the run: still run the program, so the job's own outcome stands.
         print(f"odin: the wrapper failed before the program started: {err.__cause__!r}", file=sys.stderr)
+        import subprocess
+
         return subprocess.call(command)
 
 
@@ -374,18 +367,19 @@ def run_job(job: str, command: list[str]) -> int:
     pusher = None
     interruption = None
     try:
-        stops.process = process = subprocess.Popen(program, env=env, pass_fds=(write_fd,))
+        stops.program = started_program = Program.start(program, env, write_fd)
     except OSError as err:
         returncode = 127 if isinstance(err, FileNotFoundError) else 126
         interruption = f"cannot start {program[0]}: {err.strerror}"
+        os.close(write_fd)
     else:
         os.close(write_fd)
         try:
             pusher = MetricsPush(reporter, url) if url else None
-            returncode = collect(process, read_fd, collector)
+            returncode = collect(started_program, read_fd, collector)
         except Exception as err:  # noqa: BLE001 - a wrapper bug must not lose the job's outcome
             reporter.warn(f"the wrapper failed while reading records: {err!r}")
-            returncode = process.wait()
+            returncode = started_program.wait()
     try:
         collector.finish(time.monotonic())
     except Exception as err:  # noqa: BLE001
@@ -435,4 +429,7 @@ def exit_status(returncode: int, outcome: RunOutcome) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # nothing is left to clean up; skipping the interpreter's teardown ends the run sooner

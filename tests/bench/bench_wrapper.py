@@ -1,92 +1,127 @@
 """Benchmark: what the wrapper adds to a run, against the same trivial program as a bare unit.
 
 Run inside the sandbox, as root: ``scripts/sandbox.sh exec NAME .venv/bin/python tests/bench/bench_wrapper.py``.
-Prints the median wall time of ``systemctl start`` for a oneshot unit running ``/bin/true`` directly and
-through the wrapper (without and with a Pushgateway), and the wrapper's peak RSS.
+Prints the median wall time of ``systemctl start`` for oneshot units running ``/bin/true`` directly and
+through the wrapper, and the wrapper's peak RSS. The wrapper is measured twice: as this checkout installs
+it (an editable install, whose import hook costs every Python start about 25 ms here) and from a regular
+install (a private venv holding a copy of the package, as ``pip install`` lays it out); with a Pushgateway
+when ``ODIN_PUSHGATEWAY_URL`` is set.
 """
 from __future__ import annotations
 
 import os
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
 UNIT_DIR = Path("/etc/systemd/system")
-PROGRAM = ["/bin/true"]
+PROGRAM = os.environ.get("BENCH_PROGRAM", "/bin/true").split()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def regular_install(where: Path) -> str:
+    """A venv with a copy of the odin package and this venv's dependencies on its path; its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    python = where / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    shutil.copytree(ROOT / "odin", site / "odin", ignore=shutil.ignore_patterns("__pycache__"))
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(python), "-m", "compileall", "-q", str(site / "odin")], check=True)
+    return str(python)
 
 
 def unit_text(exec_start: str, job: str, pushgateway: str | None) -> str:
     env = f"Environment=ODIN_PUSHGATEWAY_URL={pushgateway}\n" if pushgateway else ""
     return (f"[Service]\nType=oneshot\nSyslogIdentifier=odin-{job}\nLogExtraFields=ODIN_JOB={job}\n"
-            f"{env}ExecStart={exec_start}\n")
+            f"Environment=ODIN_LIBRARY_DIR={ROOT / 'library'}\n{env}ExecStart={exec_start}\n")
 
 
-def wrapper_command(job: str) -> str:
-    return " ".join([sys.executable, "-m", "odin.wrapper", "--job", job, "--", *PROGRAM])
+def wrapper_command(python: str, job: str) -> list[str]:
+    return [python, "-m", "odin.wrapper", "--job", job, "--", *PROGRAM]
 
 
-def start_times(unit: str) -> list[float]:
-    times = []
-    for _ in range(ROUNDS):
-        began = time.perf_counter()
-        subprocess.run(["systemctl", "start", unit], check=True)
-        times.append((time.perf_counter() - began) * 1000)
-    return times
+def start_ms(unit: str) -> float:
+    began = time.perf_counter()
+    subprocess.run(["systemctl", "start", unit], check=True)
+    return (time.perf_counter() - began) * 1000
 
 
-def peak_rss_kib(job: str, pushgateway: str | None) -> int:
-    harness = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+HARNESS = """
+import resource, statistics, subprocess, sys
+rounds, command = int(sys.argv[1]), sys.argv[2:]
+cpu = []
+for _ in range(rounds):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000)
+print(statistics.median(cpu), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def cpu_and_rss(command: list[str], pushgateway: str | None) -> tuple[float, float]:
+    """Median CPU milliseconds per run (the program included) and peak RSS in MiB, run in a service."""
     props = ["-p", f"Environment=ODIN_PUSHGATEWAY_URL={pushgateway}"] if pushgateway else []
     out = subprocess.run(["systemd-run", "--quiet", "--wait", "--pipe", "--collect", *props,
-                          f"--working-directory={os.getcwd()}", sys.executable, "-c", harness,
-                          *wrapper_command(job).split()], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1])
+                          "-p", f"Environment=ODIN_LIBRARY_DIR={ROOT / 'library'}",
+                          sys.executable, "-c", HARNESS, str(ROUNDS), *command],
+                         capture_output=True, text=True, check=True)
+    cpu, rss = out.stdout.split()[-2:]
+    return float(cpu), int(rss) / 1024
 
 
 def main() -> None:
     tag = uuid.uuid4().hex[:8]
     gateway = os.environ.get("ODIN_PUSHGATEWAY_URL")
-    units = {
-        "bare": unit_text(" ".join(PROGRAM), f"bench-{tag}", None),
-        "wrapped": unit_text(wrapper_command(f"bench-{tag}"), f"bench-{tag}", None),
+    scratch = Path(tempfile.mkdtemp(prefix="odin-bench-"))
+    regular = regular_install(scratch / "venv")
+    variants = {
+        "bare program": (PROGRAM, None),
+        "wrapper, editable install": (wrapper_command(sys.executable, f"bench-{tag}-e"), None),
+        "wrapper, regular install": (wrapper_command(regular, f"bench-{tag}-r"), None),
     }
     if gateway:
-        units["wrapped+push"] = unit_text(wrapper_command(f"bench-{tag}-push"), f"bench-{tag}-push", gateway)
-    paths = {name: UNIT_DIR / f"odin-bench-{name.replace('+', '-')}-{tag}.service" for name in units}
+        variants["wrapper, regular install, with a push"] = (wrapper_command(regular, f"bench-{tag}-p"), gateway)
+    units = {name: f"odin-bench-{tag}-{i}.service" for i, name in enumerate(variants)}
     try:
-        for name, text in units.items():
-            paths[name].write_text(text)
+        for name, (command, push) in variants.items():
+            (UNIT_DIR / units[name]).write_text(unit_text(" ".join(command), f"bench-{tag}", push))
         subprocess.run(["systemctl", "daemon-reload"], check=True)
-        medians = {}
-        for name in units:
-            start_times(paths[name].name)  # warm the page cache and systemd
-            medians[name] = statistics.median(start_times(paths[name].name))
-        print(f"rounds per unit: {ROUNDS}")
-        for name, value in medians.items():
-            print(f"median systemctl start, {name}: {value:.1f} ms")
-        print(f"median added by the wrapper: {medians['wrapped'] - medians['bare']:.1f} ms")
-        if "wrapped+push" in medians:
-            print(f"median added by the wrapper with a Pushgateway push: "
-                  f"{medians['wrapped+push'] - medians['bare']:.1f} ms")
-        print(f"peak RSS of the wrapper: {peak_rss_kib(f'bench-{tag}', None) / 1024:.1f} MiB")
-        if gateway:
-            print(f"peak RSS of the wrapper with a push: {peak_rss_kib(f'bench-{tag}-push', gateway) / 1024:.1f} MiB")
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        for name in variants:
+            start_ms(units[name])  # warm the page cache
+        for _ in range(ROUNDS):  # interleaved, so that load from elsewhere hits every variant alike
+            for name in variants:
+                times[name].append(start_ms(units[name]))
+        bare = statistics.median(times["bare program"])
+        print(f"rounds: {ROUNDS}; median wall time of systemctl start:")
+        for name, values in times.items():
+            added = "" if name.startswith("bare") else f"  (added {statistics.median(values) - bare:.1f} ms)"
+            print(f"  {name}: {statistics.median(values):.1f} ms{added}")
+        print("median CPU time per run (user + system, program included) and peak RSS:")
+        bare_cpu = cpu_and_rss(*variants["bare program"])[0]
+        for name, (command, push) in variants.items():
+            cpu, rss = cpu_and_rss(command, push)
+            added = "" if name.startswith("bare") else f"  (added {cpu - bare_cpu:.1f} ms), peak RSS {rss:.1f} MiB"
+            print(f"  {name}: {cpu:.1f} ms{added}")
     finally:
-        for path in paths.values():
-            path.unlink(missing_ok=True)
+        for unit in units.values():
+            (UNIT_DIR / unit).unlink(missing_ok=True)
         subprocess.run(["systemctl", "daemon-reload"], check=False)
         subprocess.run(["systemctl", "reset-failed"], check=False, capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
         if gateway:
             from odin.pushgateway import delete_job
 
-            for job in (f"bench-{tag}", f"bench-{tag}-push"):
-                delete_job(job, gateway)
+            delete_job(f"bench-{tag}-p", gateway)
 
 
 if __name__ == "__main__":

@@ -66,13 +66,14 @@ def test_decoding_gives_kind_name_value_aware_time_and_success():
     record = decode_record(b'{"v":1,"kind":"condition","name":"x < 3","value":true,'
                            b'"time":"2025-06-04T17:00:00.000001Z"}')
     assert record == {"kind": Kind.CONDITION, "name": "x < 3", "value": True,
-                      "time": datetime(2025, 6, 4, 17, 0, 0, 1, tzinfo=timezone.utc), "success": None}
+                      "time": datetime(2025, 6, 4, 17, 0, 0, 1, tzinfo=timezone.utc),
+                      "time_text": "2025-06-04T17:00:00.000001Z", "success": None}
 
 
 def test_a_record_without_time_takes_the_time_it_was_received():
     received = datetime(2025, 1, 1, tzinfo=timezone.utc)
     record = decode_record('{"v":1,"kind":"watch","name":"n","value":1}', received)
-    assert record["time"] == received
+    assert record["time"] == received and record["time_text"] == "2025-01-01T00:00:00.000000Z"
 
 
 def test_unknown_keys_are_ignored_so_version_1_can_grow():
