@@ -130,15 +130,21 @@ def follow_run(job: str, as_json: bool) -> int:
 
 
 def _run_items(job: str, run_id: str) -> Iterator[Record | OutputLine | RunRecord]:
+    """The run's output lines and records as they come, then the finished run (from its summary, or from
+    systemd's report of the unit's end when the wrapper could not write one)."""
     from odin import journal
+    from odin.runs import MESSAGE_UNIT_FAILURE, MESSAGE_UNIT_SUCCESS
 
-    matches = [f"ODIN_RUN={run_id}", "+", f"_SYSTEMD_INVOCATION_ID={run_id}"]
+    matches = [f"ODIN_RUN={run_id}", "+", f"_SYSTEMD_INVOCATION_ID={run_id}", "+", f"INVOCATION_ID={run_id}"]
+    start: dict[str, str] | None = None
     for entry in journal.follow_entries(matches, from_start=True):
         kind = entry.get("ODIN_KIND")
-        if kind in ("watch", "condition", "result"):
+        if kind == "start":
+            start = entry
+        elif kind in ("watch", "condition", "result"):
             yield from (record for _, record in records_of(entry))
-        elif kind == "summary":
-            found = build_runs(job, [entry])
+        elif kind == "summary" or entry.get("MESSAGE_ID") in (MESSAGE_UNIT_SUCCESS, MESSAGE_UNIT_FAILURE):
+            found = build_runs(job, [e for e in (start, entry) if e is not None])
             if found:
                 yield found[0]
                 return
