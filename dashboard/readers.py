@@ -45,7 +45,7 @@ class Readers:
 
     def service(self):  # type: ignore[no-untyped-def]
         """The use cases, over this machine's settings and the configured bus."""
-        from odin.config import load_settings
+        from odin.settings import load_settings
         from odin.service import JobService
         from odin.systemd import Systemd
 

@@ -134,7 +134,7 @@ def delete_job(job: str, url: str | None = None, host: str | None = None, timeou
     :raises PushgatewayError: when the Pushgateway cannot be reached or refuses.
     """
     if url is None:
-        from odin.config import load_settings
+        from odin.settings import load_settings
 
         url = load_settings().pushgateway_url
     if not url:

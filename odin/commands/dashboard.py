@@ -35,6 +35,6 @@ def register(app: typer.Typer) -> None:
 def _token() -> str | None:
     """The access token: ``ODIN_DASHBOARD_TOKEN``, else ``dashboard_token`` in Odin's settings; no default."""
     from dashboard.security import TOKEN_ENV
-    from odin.config import load_settings
+    from odin.settings import load_settings
 
     return os.environ.get(TOKEN_ENV) or getattr(load_settings(), "dashboard_token", None) or None

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from odin.config import Settings, load_settings
+from odin.settings import Settings, load_settings
 from odin.service import JobService
 from odin.systemd import TIMER_STAMPS, Systemd
 

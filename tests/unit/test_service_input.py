@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from odin.config import Settings
+from odin.settings import Settings
 from odin.errors import InputError, JobFileError, JobNotFound, ScheduleError
 from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord
 from odin.jobfile import load_job

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from odin.config import Settings, load_settings, settings_from
+from odin.settings import Settings, load_settings, settings_from
 from odin.errors import InputError
 
 
