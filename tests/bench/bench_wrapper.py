@@ -1,11 +1,12 @@
 """Benchmark: what the wrapper adds to a run, against the same trivial program as a bare unit.
 
 Run inside the sandbox, as root: ``scripts/sandbox.sh exec NAME .venv/bin/python tests/bench/bench_wrapper.py``.
-Prints the median wall time of ``systemctl start`` for oneshot units running ``/bin/true`` directly and
-through the wrapper, and the wrapper's peak RSS. The wrapper is measured twice: as this checkout installs
+Prints the median wall time of ``systemctl start`` for oneshot units running ``/bin/true`` (or
+``BENCH_PROGRAM``) directly and through the wrapper, the CPU time per run and the wrapper's peak RSS. The wrapper is measured twice: as this checkout installs
 it (an editable install, whose import hook costs every Python start about 25 ms here) and from a regular
 install (a private venv holding a copy of the package, as ``pip install`` lays it out); with a Pushgateway
-when ``ODIN_PUSHGATEWAY_URL`` is set.
+when ``ODIN_PUSHGATEWAY_URL`` is set, then again around a 0.3 s program, whose run hides the cost of loading
+the Pushgateway client.
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def unit_text(exec_start: str, job: str, pushgateway: str | None) -> str:
             f"Environment=ODIN_LIBRARY_DIR={ROOT / 'library'}\n{env}ExecStart={exec_start}\n")
 
 
-def wrapper_command(python: str, job: str) -> list[str]:
-    return [python, "-m", "odin.wrapper", "--job", job, "--", *PROGRAM]
+def wrapper_command(python: str, program: list[str], job: str) -> list[str]:
+    return [python, "-m", "odin.wrapper", "--job", job, "--", *program]
 
 
 def start_ms(unit: str) -> float:
@@ -78,18 +79,8 @@ def cpu_and_rss(command: list[str], pushgateway: str | None) -> tuple[float, flo
     return float(cpu), int(rss) / 1024
 
 
-def main() -> None:
-    tag = uuid.uuid4().hex[:8]
-    gateway = os.environ.get("ODIN_PUSHGATEWAY_URL")
-    scratch = Path(tempfile.mkdtemp(prefix="odin-bench-"))
-    regular = regular_install(scratch / "venv")
-    variants = {
-        "bare program": (PROGRAM, None),
-        "wrapper, editable install": (wrapper_command(sys.executable, f"bench-{tag}-e"), None),
-        "wrapper, regular install": (wrapper_command(regular, f"bench-{tag}-r"), None),
-    }
-    if gateway:
-        variants["wrapper, regular install, with a push"] = (wrapper_command(regular, f"bench-{tag}-p"), gateway)
+def measure(title: str, variants: dict[str, tuple[list[str], str | None]], tag: str) -> None:
+    """Print the median wall time and CPU time of each variant, and what the wrapper adds to the first."""
     units = {name: f"odin-bench-{tag}-{i}.service" for i, name in enumerate(variants)}
     try:
         for name, (command, push) in variants.items():
@@ -101,27 +92,54 @@ def main() -> None:
         for _ in range(ROUNDS):  # interleaved, so that load from elsewhere hits every variant alike
             for name in variants:
                 times[name].append(start_ms(units[name]))
-        bare = statistics.median(times["bare program"])
-        print(f"rounds: {ROUNDS}; median wall time of systemctl start:")
+        bare_name = next(iter(variants))
+        bare = statistics.median(times[bare_name])
+        print(f"{title}; {ROUNDS} rounds; median wall time of systemctl start:")
         for name, values in times.items():
-            added = "" if name.startswith("bare") else f"  (added {statistics.median(values) - bare:.1f} ms)"
+            added = "" if name == bare_name else f"  (added {statistics.median(values) - bare:.1f} ms)"
             print(f"  {name}: {statistics.median(values):.1f} ms{added}")
-        print("median CPU time per run (user + system, program included) and peak RSS:")
-        bare_cpu = cpu_and_rss(*variants["bare program"])[0]
+        print("  median CPU time per run (user + system, program included) and peak RSS:")
+        bare_cpu = cpu_and_rss(*variants[bare_name])[0]
         for name, (command, push) in variants.items():
             cpu, rss = cpu_and_rss(command, push)
-            added = "" if name.startswith("bare") else f"  (added {cpu - bare_cpu:.1f} ms), peak RSS {rss:.1f} MiB"
-            print(f"  {name}: {cpu:.1f} ms{added}")
+            added = "" if name == bare_name else f"  (added {cpu - bare_cpu:.1f} ms), peak RSS {rss:.1f} MiB"
+            print(f"    {name}: {cpu:.1f} ms{added}")
     finally:
         for unit in units.values():
             (UNIT_DIR / unit).unlink(missing_ok=True)
         subprocess.run(["systemctl", "daemon-reload"], check=False)
         subprocess.run(["systemctl", "reset-failed"], check=False, capture_output=True)
+
+
+def main() -> None:
+    tag = uuid.uuid4().hex[:8]
+    gateway = os.environ.get("ODIN_PUSHGATEWAY_URL")
+    scratch = Path(tempfile.mkdtemp(prefix="odin-bench-"))
+    try:
+        regular = regular_install(scratch / "venv")
+        variants = {
+            f"bare {' '.join(PROGRAM)}": (PROGRAM, None),
+            "wrapper, editable install": (wrapper_command(sys.executable, PROGRAM, f"bench-{tag}-e"), None),
+            "wrapper, regular install": (wrapper_command(regular, PROGRAM, f"bench-{tag}-r"), None),
+        }
+        if gateway:
+            variants["wrapper, regular install, with a push"] = (
+                wrapper_command(regular, PROGRAM, f"bench-{tag}-p"), gateway)
+        measure(f"program {' '.join(PROGRAM)}", variants, tag)
+        if gateway:
+            # The Pushgateway client loads while the program runs: a job this long hides its cost.
+            longer = ["/bin/sleep", "0.3"]
+            measure("program /bin/sleep 0.3", {
+                "bare /bin/sleep 0.3": (longer, None),
+                "wrapper, regular install, with a push": (wrapper_command(regular, longer, f"bench-{tag}-l"), gateway),
+            }, tag)
+    finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if gateway:
             from odin.pushgateway import delete_job
 
-            delete_job(f"bench-{tag}-p", gateway)
+            for suffix in "pl":
+                delete_job(f"bench-{tag}-{suffix}", gateway)
 
 
 if __name__ == "__main__":
