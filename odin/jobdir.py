@@ -35,17 +35,22 @@ class JobRecord:
     group: str | None = None
     on_success: tuple[str, ...] = ()
     on_failure: tuple[str, ...] = ()
+    #: The job file's ``runs`` and ``description``, kept here so that listing jobs needs no YAML parsing.
+    runs: str = ""
+    description: str = ""
 
     def to_json(self) -> str:
         data = {"v": 1, "name": self.name, "source": self.source, "user": self.user, "group": self.group,
-                "on_success": list(self.on_success), "on_failure": list(self.on_failure)}
-        return json.dumps(data, indent=2) + "\n"
+                "on_success": list(self.on_success), "on_failure": list(self.on_failure), "runs": self.runs,
+                "description": self.description}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> JobRecord:
         data = json.loads(text)
         return cls(data["name"], data["source"], data.get("user"), data.get("group"),
-                   tuple(data.get("on_success", ())), tuple(data.get("on_failure", ())))
+                   tuple(data.get("on_success", ())), tuple(data.get("on_failure", ())), data.get("runs", ""),
+                   data.get("description", ""))
 
     @property
     def links(self) -> tuple[str, ...]:
@@ -81,8 +86,9 @@ def copy_list(spec: JobSpec) -> dict[str, Path]:
     """
     folder = Path(spec.folder)
     job_file = Path(spec.source)
-    siblings = [p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file()]
-    if len(siblings) > 1:
+    with os.scandir(folder) as entries:
+        siblings = sum(1 for e in entries if e.name.endswith((".yml", ".yaml")) and e.is_file())
+    if siblings > 1:
         names = [job_file.name, spec.file]
         if spec.env_file and not spec.env_file.startswith("/"):
             names.append(spec.env_file)

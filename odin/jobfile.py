@@ -12,8 +12,8 @@ A job file looks like::
       file: "docker_prune.py"
       runs: "everyday at 17:30"
 
-The YAML is composed, not loaded, so every node keeps its line and column: an unknown key, a wrong type or a bad
-schedule is reported as ``job.yml:7:9: ...`` with a caret under the value. Nothing is defaulted silently.
+The YAML is composed, not loaded, so every node keeps its line and column: an unknown key, a wrong type or a
+bad schedule is reported as ``job.yml:7:9: ...`` with a caret under the value. Nothing is defaulted silently.
 """
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ _DURATION_UNITS = {
     "d": 86_400_000_000, "day": 86_400_000_000, "days": 86_400_000_000,
 }
 
+# libyaml's composer is about 15 times faster and keeps the same marks; PyYAML's own is the fallback.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -123,8 +125,8 @@ class JobSpec:
 
 RETRY_DELAY = Duration(30_000_000)
 
-_JOB_KEYS = ("name", "description", "language", "file", "runs", "timezone", "user", "group", "env", "env_file",
-             "args", "timeout", "retries", "catch_up", "jitter", "accuracy")
+_JOB_KEYS = ("name", "description", "language", "file", "runs", "timezone", "user", "group", "env",
+             "env_file", "args", "timeout", "retries", "catch_up", "jitter", "accuracy")
 _REQUIRED = ("name", "language", "file", "runs")
 
 
@@ -218,7 +220,7 @@ class _Reader:
 
     def compose(self) -> yaml.Node:
         try:
-            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            root = yaml.compose(self.text, Loader=_LOADER)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             position = None
@@ -231,7 +233,8 @@ class _Reader:
             raise JobFileError(f"{self.source}: the job file is empty")
         return root
 
-    def mapping(self, node: yaml.Node, what: str, known: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def mapping(self, node: yaml.Node, what: str,
+                known: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
             raise self.error(node, f"{what} must be a mapping of keys to values")
         found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
@@ -249,7 +252,7 @@ class _Reader:
         return found
 
     def scalar(self, key: str, node: yaml.Node) -> str:
-        """A scalar as written (``8080`` stays ``"8080"``), free of characters that could break a unit file."""
+        """A scalar as written (``8080`` stays ``"8080"``), without characters that break a unit file."""
         if not isinstance(node, yaml.ScalarNode):
             kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
             raise self.error(node, f"'{key}' must be a single value, not {kind}")
@@ -383,7 +386,8 @@ class _Reader:
         try:
             zoneinfo.ZoneInfo(text)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise self.error(node, f"unknown time zone '{text}'", "use an IANA name such as Europe/Dublin") from None
+            raise self.error(node, f"unknown time zone '{text}'",
+                             "use an IANA name such as Europe/Dublin") from None
         return text
 
     def schedule(self, node: yaml.Node, timezone: str | None) -> CompiledSchedule:
@@ -437,7 +441,7 @@ def edit_job_text(text: str, values: dict[str, str | None]) -> str:
     """
     import json
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=_LOADER)
     job = next((v for k, v in getattr(root, "value", []) if getattr(k, "value", None) == "job"), None)
     if not isinstance(job, yaml.MappingNode) or job.flow_style:
         raise JobFileError("the deployed job file has no block-style 'job:' section to edit; use -f FILE")

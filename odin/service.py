@@ -11,6 +11,7 @@ and its job directory (see :mod:`odin.jobdir`).
 from __future__ import annotations
 
 import fcntl
+import functools
 import grp
 import logging
 import os
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from odin.config import Settings, load_settings
+from odin.settings import Settings, load_settings
 from odin.errors import InputError, JobFileError, JobNotFound, OdinError
 from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord, copy_list, job_files, same_files, stage
 from odin.jobfile import JobSpec, check_name, edit_job_text, load_job, parse_job
@@ -34,6 +35,10 @@ from odin.transaction import Transaction, read_text
 from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name
 
 logger = logging.getLogger(__name__)
+
+#: What ``list`` reads of each unit at first: enough for states, next runs and whether a service ever ran.
+LIST_PROPERTIES = {"service": ("ExecMainStartTimestamp",),
+                   "timer": ("UnitFileState", "NextElapseUSecRealtime")}
 
 #: Searched for interpreters before the caller's PATH: the directories a service sees by default.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -213,7 +218,8 @@ class JobService:
     # ---- deploy and modify ------------------------------------------------------------------------------
 
     def deploy(self, paths: Iterable[Path]) -> list[Deployment]:
-        """Deploy job files and directories of job files, all or nothing, with a single reload.
+        """Deploy job files and directories of job files, all or nothing, with at most one reload (none when
+        every job is new).
 
         :raises JobFileError: on any invalid job file, before anything is written.
         :raises ScheduleError: on a bad ``runs``.
@@ -223,8 +229,16 @@ class JobService:
         specs = [load_job(path) for path in files]
         _check_unique(specs)
         with self.lock():
-            plans = [self._plan(spec, read_text(Path(spec.source)), copy_list(spec)) for spec in specs]
+            enabled = self._enabled_timers([spec.name for spec in specs])
+            plans = [self._plan(spec, read_text(Path(spec.source)), copy_list(spec),
+                                enabled=spec.name in enabled) for spec in specs]
             return self._apply(plans)
+
+    def _enabled_timers(self, names: list[str]) -> set[str]:
+        """Which of these jobs have an enabled timer, asked of systemd in one batch."""
+        timers = [unit_name(n, "timer") for n in names if self.unit_path(n, "timer").exists()]
+        statuses = self.systemd.statuses(timers, patterns=["odin-*"], only={"timer": ("UnitFileState",)})
+        return {n for n in names if (s := statuses.get(unit_name(n, "timer"))) is not None and s.enabled}
 
     def modify(self, name: str, *, runs: str | None = None, description: str | None = None,
                file: Path | None = None) -> Deployment:
@@ -255,25 +269,28 @@ class JobService:
             return self._apply([self._plan(new_spec, new_text, None, record.user)])[0]
 
     def _plan(self, spec: JobSpec, job_text: str, files: dict[str, Path] | None,
-              default_user: str | None = None, links: tuple[tuple[str, ...], tuple[str, ...]] | None = None
-              ) -> _Plan:
-        """Compute one job's new state; nothing is written."""
+              default_user: str | None = None, links: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+              enabled: bool | None = None) -> _Plan:
+        """Compute one job's new state; nothing is written. ``enabled`` says whether its timer is enabled,
+        when the caller already asked systemd."""
         job_dir = self.job_dir(spec.name)
         old_state = read_text(job_dir / META_DIR / STATE_FILE)
         old = JobRecord.from_json(old_state) if old_state else None
         user = spec.user or default_user or (old.user if old and files is None else None) or invoking_user()
         _check_account(spec, user)
         on_success, on_failure = links or ((old.on_success, old.on_failure) if old else ((), ()))
-        record = JobRecord(spec.name, spec.source, user, spec.group, on_success, on_failure)
-        context = RenderContext(python=sys.executable, interpreter=self._interpreter(spec, files),
+        record = JobRecord(spec.name, spec.source, user, spec.group, on_success, on_failure,
+                           spec.schedule.text, spec.description)
+        context = RenderContext(python=odin_python(), interpreter=self._interpreter(spec, files),
                                 job_dir=str(job_dir), user=user, group=spec.group,
                                 pushgateway_url=self.settings.pushgateway_url,
                                 on_success=on_success, on_failure=on_failure)
         units = render_units(spec, context)
         timer = self.unit_path(spec.name, "timer")
         old_timer = read_text(timer)
-        enabled = False
-        if old_timer is not None:
+        if old_timer is None:
+            enabled = False
+        elif enabled is None:
             enabled = self.systemd.status(timer.name).enabled
         return _Plan(spec, record, job_text, units, files,
                      old_service=read_text(self.unit_path(spec.name, "service")), old_timer=old_timer,
@@ -287,17 +304,21 @@ class JobService:
             if program is not None and not os.access(program, os.X_OK):
                 raise spec.error("file", f"{spec.file} is not executable (chmod +x it, or set a language)")
             return None
-        found = shutil.which(name, path=f"{SYSTEM_PATH}:{os.environ.get('PATH', '')}")
+        found = _which(name, f"{SYSTEM_PATH}:{os.environ.get('PATH', '')}")
         if found is None:
-            raise spec.error("language", f"{name} is not installed on this machine (needed for {spec.language})")
+            raise spec.error("language",
+                             f"{name} is not installed on this machine (needed for {spec.language})")
         return found
 
     def _apply(self, plans: list[_Plan]) -> list[Deployment]:
         changed = [p for p in plans if p.changed]
         if changed:
-            self.systemd.verify({name: text for p in changed for name, text in
-                                 ((p.units.service_name, p.units.service), (p.units.timer_name, p.units.timer))
-                                 if text is not None})
+            units = {}
+            for plan in changed:
+                units[plan.units.service_name] = plan.units.service
+                if plan.units.timer is not None:
+                    units[plan.units.timer_name] = plan.units.timer
+            self.systemd.verify(units)
             with Transaction(self.systemd) as tx:
                 self._write(changed, tx)
         return [self._deployment(p) for p in plans]
@@ -323,7 +344,9 @@ class JobService:
         for plan in plans:
             if not plan.units_changed:
                 continue
-            reload = True
+            # systemd loads a unit it has never seen from disk when it is first asked for; only units it
+            # already holds need a reload to see their new text.
+            reload = reload or plan.old_service is not None or plan.old_timer is not None
             tx.step(f"writing the units of {plan.name}")
             tx.write(self.unit_path(plan.name, "service"), plan.units.service)
             timer = self.unit_path(plan.name, "timer")
@@ -419,7 +442,7 @@ class JobService:
     def _timer_of(self, name: str) -> str:
         self.record(name)
         if not self.unit_path(name, "timer").exists():
-            raise InputError(f"job '{name}' has no schedule (runs: never): there is no timer to pause or resume")
+            raise InputError(f"job '{name}' has no schedule (runs: never): no timer to pause or resume")
         return unit_name(name, "timer")
 
     def run(self, name: str, *, wait: bool = False, timeout: float | None = None) -> RunResult:
@@ -475,21 +498,26 @@ class JobService:
     # ---- views ------------------------------------------------------------------------------------------
 
     def list_jobs(self, now: datetime | None = None) -> list[JobSummary]:
-        """Every deployed job with its status: systemd is asked in one batch, and the journal once for the
-        jobs whose last run systemd no longer remembers."""
+        """Every deployed job with its status, asking systemd and the journal in batches.
+
+        systemd gives states and next runs in one pass of a few reads per job; the journal gives the last
+        runs in one query; systemd is asked for the last run of the jobs the journal does not know.
+        """
         now = now or datetime.now(UTC)
         records = self.records()
-        units = [unit_name(r.name, kind) for r in records for kind in ("service", "timer")]
-        statuses = self.systemd.statuses(units, patterns=["odin-*"])
-        found = {r.name: self._status(r.name, statuses, None, now) for r in records}
-        forgotten = [name for name, status in found.items() if status.outcome is RunOutcome.NEVER_RUN]
-        for name, last in _journal_last_runs(forgotten).items():
-            found[name] = self._status(name, statuses, last, now)
-        out = []
-        for record in records:
-            runs, description = _summary(read_text(self.job_dir(record.name) / META_DIR / JOB_FILE) or "")
-            out.append(JobSummary(record.name, runs, description, found[record.name]))
-        return out
+        names = [r.name for r in records]
+        journal = _journal_last_runs(names)
+        services = [unit_name(n, "service") for n in names]
+        timers = [unit_name(n, "timer") for n in names if self.unit_path(n, "timer").exists()]
+        only: dict[str, tuple[str, ...]] = {unit_name(n, "service"): () for n in journal}
+        only |= LIST_PROPERTIES
+        statuses = self.systemd.statuses(services + timers, patterns=["odin-*"], only=only)
+        ran = [unit for n, unit in zip(names, services)
+               if (n not in journal and statuses[unit].get("ExecMainStartTimestamp"))
+               or statuses[unit].active_state != "inactive"]
+        statuses.update(self.systemd.statuses(ran))
+        return [JobSummary(r.name, r.runs, r.description,
+                           self._status(r.name, statuses, journal.get(r.name), now)) for r in records]
 
     def status(self, name: str, now: datetime | None = None) -> JobStatus:
         """The status of one job, its last run from the journal when it can be read.
@@ -497,13 +525,21 @@ class JobService:
         :raises JobNotFound: when the job is not deployed.
         """
         self.record(name)
-        units = [unit_name(name, "service"), unit_name(name, "timer")]
         last = _journal_runs(name, 1)
-        return self._status(name, self.systemd.statuses(units), last[0] if last else None, now or datetime.now(UTC))
+        return self._status(name, self.systemd.statuses(self._units(name)), last[0] if last else None,
+                            now or datetime.now(UTC))
 
-    def _status(self, name: str, statuses: dict[str, UnitStatus], last: LastRun | None, now: datetime) -> JobStatus:
+    def _units(self, name: str) -> list[str]:
+        """The job's units: its service, and its timer when it has one."""
+        units = [unit_name(name, "service")]
+        if self.unit_path(name, "timer").exists():
+            units.append(unit_name(name, "timer"))
+        return units
+
+    def _status(self, name: str, statuses: dict[str, UnitStatus], last: LastRun | None,
+                now: datetime) -> JobStatus:
         service = statuses[unit_name(name, "service")]
-        timer = statuses[unit_name(name, "timer")] if self.unit_path(name, "timer").exists() else None
+        timer = statuses.get(unit_name(name, "timer"))
         return job_status(name, service, timer, last, now)
 
     def describe(self, name: str, now: datetime | None = None, count: int = 5) -> JobDetails:
@@ -513,11 +549,10 @@ class JobService:
         now = now or datetime.now(UTC)
         record = self.record(name)
         spec, text = self.deployed_spec(name)
-        units = [unit_name(name, "service"), unit_name(name, "timer")]
-        statuses = self.systemd.statuses(units)
+        statuses = self.systemd.statuses(self._units(name))
         last_runs = _journal_runs(name, count)
         if not last_runs:
-            last = last_run_from_unit(statuses[units[0]])
+            last = last_run_from_unit(statuses[unit_name(name, "service")])
             last_runs = [last] if last else []
         status = self._status(name, statuses, last_runs[0] if last_runs else None, now)
         upcoming = tuple(next_runs(spec.schedule, now, count)) if spec.schedule.oncalendar else ()
@@ -529,7 +564,7 @@ class JobService:
                           tuple(last_runs), linked_from)
 
 
-# ---- helpers ------------------------------------------------------------------------------------------------
+# ---- helpers -----------------------------------------------------------------------------------------------
 
 
 def default_service() -> JobService:
@@ -565,6 +600,18 @@ def generate(name: str, language: str, runs: str, *, description: str | None = N
         if starter.executable:
             path.chmod(0o755)
     return paths
+
+
+def odin_python() -> str:
+    """The interpreter that runs the wrapper: this environment's ``bin/python3``, so that the units do not
+    depend on whether ``odin`` or ``python -m odin`` was typed."""
+    candidate = Path(sys.prefix) / "bin" / "python3"
+    return str(candidate) if os.access(candidate, os.X_OK) else sys.executable
+
+
+@functools.cache
+def _which(command: str, search_path: str) -> str | None:
+    return shutil.which(command, path=search_path)
 
 
 def invoking_user() -> str:
@@ -612,17 +659,6 @@ def _path(records: list[JobRecord], start: str, goal: str) -> list[str]:
                 seen.add(nxt)
                 stack.append((nxt, trail + [nxt]))
     return []
-
-
-def _summary(job_text: str) -> tuple[str, str]:
-    """``runs`` and ``description`` from a deployed job file, without compiling the schedule."""
-    import yaml
-
-    try:
-        job = (yaml.safe_load(job_text) or {}).get("job", {})
-    except yaml.YAMLError:
-        return "", ""
-    return str(job.get("runs", "")), str(job.get("description", ""))
 
 
 def _journal_runs(name: str, count: int) -> list[LastRun]:

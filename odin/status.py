@@ -1,7 +1,7 @@
 """A job's status: a pure function of what systemd says, the last run record and ``now``.
 
-:func:`job_status` is shared by ``odin status``, ``odin list``, ``odin describe`` and the dashboard. It reads no
-clock and does no I/O: callers pass the units' states and the time.
+:func:`job_status` is shared by ``odin status``, ``odin list``, ``odin describe`` and the dashboard. It reads
+no clock and does no I/O: callers pass the units' states and the time.
 """
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def from_usec(value: object) -> datetime | None:
 
 
 def last_run_from_unit(service: UnitStatus) -> LastRun | None:
-    """The last finished run as systemd remembers it (``None`` when the service never ran or is running now)."""
+    """The last finished run as systemd remembers it; ``None`` when it never ran or is running now."""
     started = from_usec(service.get("ExecMainStartTimestamp"))
     if started is None or service.active_state in _RUNNING_STATES:
         return None

@@ -1,7 +1,7 @@
 """The systemd adapter: a handful of manager calls over D-Bus (pystemd), decoded to ``str`` and ``int``.
 
-The only module that imports pystemd. Creating a :class:`Systemd` does no I/O; each call opens one bus, does its
-work and closes it. D-Bus errors become Odin errors through :data:`ERRORS`. ``verify`` runs
+The only module that imports pystemd. Creating a :class:`Systemd` does no I/O; each call opens one bus, does
+its work and closes it. D-Bus errors become Odin errors through :data:`ERRORS`. ``verify`` runs
 ``systemd-analyze verify``, which needs no running systemd.
 """
 from __future__ import annotations
@@ -46,6 +46,7 @@ SERVICE_PROPERTIES = {
     "Job": (_UNIT, "(uo)"),
 }
 TIMER_PROPERTIES = {
+    "UnitFileState": (_UNIT, "s"),
     "NextElapseUSecRealtime": (_TIMER, "t"),
     "LastTriggerUSec": (_TIMER, "t"),
     "Result": (_TIMER, "s"),
@@ -56,7 +57,8 @@ PROPERTIES = {"service": SERVICE_PROPERTIES, "timer": TIMER_PROPERTIES}
 #: D-Bus error name -> the Odin error it becomes (given the unit concerned and systemd's message).
 ERRORS: dict[str, Any] = {
     "org.freedesktop.systemd1.NoSuchUnit": lambda unit, msg: JobNotFound(_job_of(unit)),
-    "org.freedesktop.systemd1.LoadFailed": lambda unit, msg: SystemdError(f"systemd cannot load {unit}: {msg}"),
+    "org.freedesktop.systemd1.LoadFailed":
+        lambda unit, msg: SystemdError(f"systemd cannot load {unit}: {msg}"),
     "org.freedesktop.DBus.Error.AccessDenied":
         lambda unit, msg: SystemdError(f"systemd refused access to {unit}: {msg} (run odin as root)"),
 }
@@ -187,33 +189,39 @@ class Systemd:
                 pass
 
     def status(self, unit: str) -> UnitStatus:
-        """The state of ``unit``, loading it if needed (``load_state`` is ``not-found`` when it has no file)."""
+        """The state of ``unit``, loading it if needed (``load_state`` is ``not-found`` without a file)."""
         return self.statuses([unit])[unit]
 
-    def statuses(self, units: Iterable[str], patterns: Iterable[str] | None = None) -> dict[str, UnitStatus]:
-        """The state of many units over one bus: two listing calls, then a few property reads per unit.
+    def statuses(self, units: Iterable[str], patterns: Iterable[str] | None = None,
+                 only: Mapping[str, Iterable[str]] | None = None) -> dict[str, UnitStatus]:
+        """The state of many units over one bus: one listing call, then a few property reads per unit.
 
         :param patterns: globs covering ``units`` (``odin-*``), cheaper for systemd to match than many names.
+        :param only: the names of :data:`PROPERTIES` to read, for a unit kind (``"service"``) or for one unit
+            (a unit's own entry wins); all of them by default.
         """
         units = list(units)
         if not units:
             return {}
         globs = [p.encode() for p in (patterns or units)]
+        only = only or {}
         out = {}
         with self._bus(units[0]) as bus:
             with _errors("odin units"):
-                listed = {row[0].decode(): row for row in bus.manager("ListUnitsByPatterns", "asas", [[], globs])}
-                files = {os.path.basename(path.decode()): state.decode() for path, state in
-                         bus.manager("ListUnitFilesByPatterns", "asas", [[], globs])}
+                rows = bus.manager("ListUnitsByPatterns", "asas", [[], globs])
+                listed = {row[0].decode(): row for row in rows}
             for unit in units:
+                kind = unit.rsplit(".", 1)[-1]
+                table = PROPERTIES.get(kind, {})
+                props = {name: table[name] for name in only.get(unit, only.get(kind, table))}
                 row = listed.get(unit)
                 if row is None:
                     with _errors(unit):
                         path = bus.manager("LoadUnit", "s", [unit.encode()])
-                    out[unit] = _unit_status(bus, unit, path, files.get(unit, ""))
+                    out[unit] = _unit_status(bus, unit, path, props)
                 else:
-                    load, active, sub = (row[i].decode() for i in (2, 3, 4))
-                    out[unit] = _unit_status(bus, unit, row[6], files.get(unit, ""), (load, active, sub))
+                    states = (row[2].decode(), row[3].decode(), row[4].decode())
+                    out[unit] = _unit_status(bus, unit, row[6], props, states)
         return out
 
     def wait_idle(self, unit: str, timeout: float | None = None) -> UnitStatus:
@@ -241,7 +249,7 @@ class Systemd:
             delay = 0.02
             while True:
                 with _errors(unit):
-                    status = _unit_status(bus, unit, path, "")
+                    status = _unit_status(bus, unit, path)
                 if status.get("InvocationID") not in ("", before) and not _busy(status):
                     return status
                 if deadline is not None and time.monotonic() > deadline:
@@ -281,7 +289,8 @@ class Systemd:
             for name, text in files.items():
                 Path(tmp, name).write_text(text, encoding="utf-8")
             result = subprocess.run([analyze, "verify", "--man=no", *sorted(files)], cwd=tmp,
-                                    capture_output=True, text=True, env={**os.environ, "SYSTEMD_LOG_COLOR": "0"})
+                                    capture_output=True, text=True,
+                                    env={**os.environ, "SYSTEMD_LOG_COLOR": "0"})
         problems = [line.replace(f"{tmp}/", "") for line in (result.stderr + result.stdout).splitlines()
                     if result.returncode != 0 or "ignoring" in line.lower()]
         if result.returncode != 0 or problems:
@@ -321,19 +330,26 @@ def decode(value: Any, signature: str) -> Any:
     return value
 
 
-def _unit_status(bus: _Bus, unit: str, path: bytes, file_state: str,
+def _unit_status(bus: _Bus, unit: str, path: bytes, wanted: Mapping[str, tuple[str, str]] | None = None,
                  states: tuple[str, str, str] | None = None) -> UnitStatus:
-    load, active, sub = states or (bus.get(path, _UNIT, name, "s") for name in ("LoadState", "ActiveState", "SubState"))
+    """One unit's states (read unless ``states`` come from a listing) and the ``wanted`` properties."""
+    if states is None:
+        states = tuple(bus.get(path, _UNIT, name, "s") for name in ("LoadState", "ActiveState", "SubState"))
+    load, active, sub = states
     props: dict[str, str | int] = {}
     if load not in ("not-found", "masked"):
-        for name, (interface, signature) in PROPERTIES.get(unit.rsplit(".", 1)[-1], {}).items():
+        if wanted is None:
+            wanted = PROPERTIES.get(unit.rsplit(".", 1)[-1], {})
+        for name, (interface, signature) in wanted.items():
             with _errors(unit):
                 props[name] = bus.get(path, interface, name, signature)
+    file_state = str(props.pop("UnitFileState", ""))
     return UnitStatus(unit, load, active, sub, file_state, props)
 
 
 def _busy(status: UnitStatus) -> bool:
-    return status.active_state in ("activating", "active", "deactivating", "reloading") or bool(status.get("Job"))
+    running = status.active_state in ("activating", "active", "deactivating", "reloading")
+    return running or bool(status.get("Job"))
 
 
 def _stop(bus: _Bus, unit: str) -> bytes | None:

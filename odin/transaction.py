@@ -1,8 +1,8 @@
 """The undo log behind Odin's all-or-nothing changes, and atomic file writes.
 
-Each change is applied through a :class:`Transaction`, which first records how to undo it. When an exception
-leaves the ``with`` block, every recorded step is undone in reverse order and systemd is reloaded, so the machine
-is back where it was; the error's message then says which step failed.
+Each change is applied through a :class:`Transaction`, which first records how to undo it. When an
+exception leaves the ``with`` block, every recorded step is undone in reverse order and systemd is reloaded,
+so the machine is back where it was; the error's message then says which step failed.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Transaction:
         self.undo: list[Callable[[], None]] = []
         self.cleanup: list[Callable[[], None]] = []
         self.current = "starting"
-        self.reloaded = False
+        self.touched_units = False
 
     def __enter__(self) -> Transaction:
         return self
@@ -43,23 +43,26 @@ class Transaction:
                 action()
             except Exception:  # keep undoing: every step left standing is one more thing out of place
                 logger.exception("could not undo a step while restoring the previous state")
-        if self.reloaded:
+        if self.touched_units:
             self.systemd.reload()
+        restored = "nothing was changed: the previous state is restored"
         if isinstance(err, OdinError):
-            err.message = f"{step} failed: {err.message}\nnothing was changed: the previous state is restored"
+            err.message = f"{step} failed: {err.message}\n{restored}"
             return
         if isinstance(err, Exception):
-            raise OdinError(f"{step} failed: {err}\nnothing was changed: the previous state is restored") from err
+            raise OdinError(f"{step} failed: {err}\n{restored}") from err
 
     def step(self, description: str) -> None:
         self.current = description
 
     def write(self, path: Path, text: str) -> None:
+        self.touched_units |= path.suffix in (".service", ".timer")
         old = read_text(path)
         self.undo.append(lambda: restore(path, old))
         write_atomic(path, text)
 
     def delete(self, path: Path) -> None:
+        self.touched_units |= path.suffix in (".service", ".timer")
         old = read_text(path)
         self.undo.append(lambda: restore(path, old))
         path.unlink()
@@ -87,7 +90,7 @@ class Transaction:
             self.cleanup.append(lambda: shutil.rmtree(backup, ignore_errors=True))
 
     def reload(self) -> None:
-        self.reloaded = True
+        self.touched_units = True
         self.systemd.reload()
 
     def enable(self, units: list[str]) -> None:

@@ -1,10 +1,10 @@
 """Unit files: a :class:`JobSpec` rendered into ``odin-<name>.service`` and ``odin-<name>.timer`` text.
 
-Pure: the templates in ``units/`` are filled with values escaped for systemd's parser, so nothing from a job
-file can add a directive. Line breaks and control characters are refused, ``%`` is doubled (systemd would expand
-it as a specifier), and values systemd unquotes (``ExecStart=``, ``Environment=``) are double-quoted with ``\\``
-and ``"`` escaped (and ``$`` doubled in ``ExecStart=``, which would expand it). A job that ``runs: never`` gets no
-timer: it is started by hand, by ``odin run`` or by a link from another job.
+Pure: the templates in ``units/`` are filled with values escaped for systemd's parser, so nothing from a
+job file can add a directive. Line breaks and control characters are refused, ``%`` is doubled (systemd
+would expand it as a specifier), and values systemd unquotes (``ExecStart=``, ``Environment=``) are
+double-quoted with ``\\`` and ``"`` escaped (and ``$`` doubled in ``ExecStart=``, which would expand it).
+A job that ``runs: never`` gets no timer: it is started by hand, by ``odin run`` or by a link.
 """
 from __future__ import annotations
 
@@ -148,7 +148,9 @@ def _service_extra(spec: JobSpec, context: RenderContext) -> str:
         env.append(("ODIN_PUSHGATEWAY_URL", context.pushgateway_url))
     lines += [f"Environment={quote(f'{key}={value}')}" for key, value in env]
     if spec.env_file:
-        path = spec.env_file if spec.env_file.startswith("/") else f"{context.job_dir.rstrip('/')}/{spec.env_file}"
+        path = spec.env_file
+        if not path.startswith("/"):
+            path = f"{context.job_dir.rstrip('/')}/{path}"
         lines.append(f"EnvironmentFile={plain(path)}")
     if spec.timeout:
         lines.append(f"TimeoutStartSec={spec.timeout}")
@@ -186,7 +188,7 @@ def _check(value: str) -> None:
 
 
 def fill(template: str, **values: str) -> str:
-    """Fill ``units/<template>``: ``${key}`` is replaced; a line holding only an empty placeholder is dropped."""
+    """Fill ``units/<template>``: ``${key}`` is replaced; a line that is only an empty placeholder goes."""
     out = []
     for line in _template(template).splitlines():
         whole = _PLACEHOLDER_RE.fullmatch(line)

@@ -1,4 +1,4 @@
-"""The job commands: deploy, generate, list, describe, status, modify, remove, run, pause, resume, link, unlink.
+"""The job commands: deploy, generate, list, describe, status, modify, remove, run, pause/resume, (un)link.
 
 Each command converts its arguments, calls one :mod:`odin.service` function and prints the result: a table,
 or JSON with ``--json``. Exit codes: 0 ok, 1 not found or the job failed, 2 bad input.
@@ -60,7 +60,8 @@ def _duration(span: timedelta | None) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def deploy(
-        files: list[Path] = typer.Option(..., "-f", "--file", help="A job file, or a directory of them. Repeatable."),
+        files: list[Path] = typer.Option(..., "-f", "--file",
+                                         help="A job file, or a directory of them. Repeatable."),
     ) -> None:
         """Deploy jobs: validate all, copy their files, install and start their timers."""
         for item in _service().deploy(files):
@@ -70,7 +71,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def generate(
         name: str = typer.Option(..., "--name", help="The job's name."),
-        language: str = typer.Option("python3", "--language", help="python3, python, node, go, bash, sh, exec."),
+        language: str = typer.Option("python3", "--language",
+                                     help="python3, python, node, go, bash, sh or exec."),
         runs: str = typer.Option(..., "--runs", help='When it runs, e.g. "every day at 09:00".'),
         description: str = typer.Option(None, "--description", help="What the job does."),
         directory: Path = typer.Option(Path("."), "--dir", help="Where to write the files."),
@@ -138,8 +140,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def remove(
         name: str,
-        force: bool = typer.Option(False, "--force", help="Stop a running instance instead of waiting for it."),
-        timeout: float = typer.Option(None, "--timeout", help="Give up waiting for a running instance after S s."),
+        force: bool = typer.Option(False, "--force", help="Stop a running instance rather than wait for it."),
+        timeout: float = typer.Option(None, "--timeout", help="Stop waiting for a running run after S s."),
     ) -> None:
         """Stop and delete a job: its timer, its units, its job directory."""
         result = _service().remove(name, force=force, timeout=timeout)
@@ -186,7 +188,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(_service().link(first, then, on_failure=on_failure).detail)
 
     @app.command()
-    def unlink(first: str = typer.Argument(..., metavar="A"), then: str = typer.Argument(..., metavar="B")) -> None:
+    def unlink(first: str = typer.Argument(..., metavar="A"),
+               then: str = typer.Argument(..., metavar="B")) -> None:
         """Stop running job B after job A."""
         typer.echo(_service().unlink(first, then).detail)
 
@@ -221,7 +224,8 @@ def describe_json(details: Any) -> dict[str, Any]:
         "next_runs": [iso(moment) for moment in details.next_runs],
         "status": status_json(details.status),
         "last_runs": [{"outcome": str(r.outcome), "exit_code": r.exit_code, "started": iso(r.started),
-                       "finished": iso(r.finished), "invocation_id": r.invocation_id} for r in details.last_runs],
+                       "finished": iso(r.finished), "invocation_id": r.invocation_id}
+                      for r in details.last_runs],
     }
 
 

@@ -116,7 +116,7 @@ def test_a_changed_job_is_updated_in_place_and_its_timer_moves(service, systemd,
     assert next_elapse(systemd, job_name) == next_runs(load_job(path).schedule, datetime.now(UTC), 1)[0]
 
 
-def test_a_directory_of_jobs_costs_one_reload(service, make_job, job_name, tmp_path):
+def test_new_jobs_need_no_reload_and_changed_ones_share_one(service, systemd, make_job, job_name, tmp_path):
     names = [f"{job_name}-{i}" for i in range(3)]
     folder = tmp_path / "many"
     folder.mkdir()
@@ -128,11 +128,30 @@ def test_a_directory_of_jobs_costs_one_reload(service, make_job, job_name, tmp_p
     try:
         results = counting.deploy([folder])
         assert [r.change for r in results] == [Change.CREATED] * 3
-        assert counting.systemd.calls == ["reload", "enable_now"]
+        assert counting.systemd.calls == ["enable_now"]
+        assert [systemd.status(f"odin-{n}.timer").active_state for n in names] == ["active"] * 3
+        for name in names:
+            job = folder / f"{name}.yml"
+            job.write_text(job.read_text().replace("07:00", "07:30"))
+        counting.systemd.calls.clear()
+        assert [r.change for r in counting.deploy([folder])] == [Change.UPDATED] * 3
+        assert counting.systemd.calls == ["reload"]
+        expected = next_runs(load_job(folder / f"{names[0]}.yml").schedule, datetime.now(UTC), 1)[0]
+        assert [next_elapse(systemd, n) for n in names] == [expected] * 3
     finally:
         for name in names:
             if service.job_dir(name).exists():
                 service.remove(name)
+
+
+def test_a_job_removed_and_deployed_again_comes_back(service, systemd, make_job, job_name):
+    path = make_job(job_name, runs="every day at 05:00")
+    service.deploy([path])
+    service.remove(job_name)
+    assert systemd.status(f"odin-{job_name}.timer").load_state == "not-found"
+    [result] = service.deploy([path])
+    assert result.change is Change.CREATED
+    assert systemd.status(f"odin-{job_name}.timer").active_state == "active"
 
 
 def test_a_failed_update_restores_the_previous_job_exactly(service, systemd, make_job, job_name):
