@@ -1,4 +1,4 @@
-"""The source text of a call's first argument, which names an unnamed record: ``odin.watch(listeners)`` → ``listeners``.
+"""The source text of a call's first argument, which names a record: ``odin.watch(listeners)`` → ``listeners``.
 
 The text is found once per call site, from the caller's code positions and its source file, then cached,
 so a watch in a loop pays only a dictionary lookup.

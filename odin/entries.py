@@ -82,7 +82,8 @@ def batch_fields(job: str, run: str, batch: list[tuple[int, dict[str, object]]])
     values = [[seq, _time_text(rec), rec["value"]] for seq, rec in batch]
     last_text = _value_text(last["value"])
     return base_fields(job, run, "watch", f"watch {name}: {len(batch)} values, last = {last_text}") | {
-        "ODIN_NAME": name, "ODIN_VALUE": last_text, "ODIN_TIME": _time_text(last), "ODIN_SEQ": str(first_seq), "ODIN_COUNT": str(len(batch)), "ODIN_BATCH": _value_text(values)}
+        "ODIN_NAME": name, "ODIN_VALUE": last_text, "ODIN_TIME": _time_text(last), "ODIN_SEQ": str(first_seq),
+        "ODIN_COUNT": str(len(batch)), "ODIN_BATCH": _value_text(values)}
 
 
 def summary_fields(job: str, run: str, *, start: str, end: str, duration: float, returncode: int,

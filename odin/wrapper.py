@@ -335,71 +335,81 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     job, command = parsed
     try:
-        return run_job(job, command)
-    except _NotStarted as err:
+        run = Run(job, command)
+    except Exception as err:  # noqa: BLE001
         # Odin could not even prepare the run: still run the program, so the job's own outcome stands.
-        print(f"odin: the wrapper failed before the program started: {err.__cause__!r}", file=sys.stderr)
+        print(f"odin: the wrapper failed before the program started: {err!r}", file=sys.stderr)
         import subprocess
 
-        return subprocess.call(command)
-
-
-class _NotStarted(Exception):
-    """The wrapper failed before it started the program."""
-
-
-def run_job(job: str, command: list[str]) -> int:
-    """Run the program, record everything about the run, and return the wrapper's exit status."""
-    try:
-        run = os.environ.get("INVOCATION_ID") or os.urandom(16).hex()
-        reporter = Reporter(job, run, JournalWriter(os.environ.get("ODIN_JOURNAL_SOCKET", SOCKET_PATH)))
-        stops = Stops()
-        stops.install()
-        read_fd, write_fd = record_pipe()
-        started, started_clock = time.time(), time.monotonic()
-        start_text = format_time(datetime.fromtimestamp(started, timezone.utc))
-        reporter.send(start_fields(job, run, start_text, command))
-        program, env = program_environment(reporter, command, write_fd)
-        collector = Collector(reporter)
-    except Exception as err:
-        raise _NotStarted() from err
-    url = os.environ.get("ODIN_PUSHGATEWAY_URL")
-    pusher = None
-    interruption = None
-    try:
-        stops.program = started_program = Program.start(program, env, write_fd)
-    except OSError as err:
-        returncode = 127 if isinstance(err, FileNotFoundError) else 126
-        interruption = f"cannot start {program[0]}: {err.strerror}"
-        os.close(write_fd)
-    else:
-        os.close(write_fd)
         try:
-            pusher = MetricsPush(reporter, url) if url else None
-            returncode = collect(started_program, read_fd, collector)
+            return subprocess.call(command)
+        except OSError:
+            return 127
+    returncode, interruption = run.execute()
+    return run.finish(returncode, interruption)
+
+
+class Run:
+    """One run of the job: prepared (start entry, pipe, environment), executed, then finished (summary,
+    metrics, exit status)."""
+
+    def __init__(self, job: str, command: list[str]):
+        self.job = job
+        self.id = os.environ.get("INVOCATION_ID") or os.urandom(16).hex()
+        writer = JournalWriter(os.environ.get("ODIN_JOURNAL_SOCKET", SOCKET_PATH))
+        self.reporter = Reporter(job, self.id, writer)
+        self.stops = Stops()
+        self.stops.install()
+        self.read_fd, self.write_fd = record_pipe()
+        self.started, self.started_clock = time.time(), time.monotonic()
+        self.start_text = format_time(datetime.fromtimestamp(self.started, timezone.utc))
+        self.reporter.send(start_fields(job, self.id, self.start_text, command))
+        self.command, self.env = program_environment(self.reporter, command, self.write_fd)
+        self.collector = Collector(self.reporter)
+        self.pushgateway_url = os.environ.get("ODIN_PUSHGATEWAY_URL")
+        self.pusher: MetricsPush | None = None
+
+    def execute(self) -> tuple[int, str | None]:
+        """Start the program and read its records until it ends: its return code, and what cut it short."""
+        try:
+            program = self.stops.program = Program.start(self.command, self.env, self.write_fd)
+        except OSError as err:
+            return (127 if isinstance(err, FileNotFoundError) else 126), \
+                f"cannot start {self.command[0]}: {err.strerror}"
+        finally:
+            os.close(self.write_fd)
+        try:
+            if self.pushgateway_url:
+                self.pusher = MetricsPush(self.reporter, self.pushgateway_url)
+            returncode = collect(program, self.read_fd, self.collector)
         except Exception as err:  # noqa: BLE001 - a wrapper bug must not lose the job's outcome
-            reporter.warn(f"the wrapper failed while reading records: {err!r}")
-            returncode = started_program.wait()
-    try:
-        collector.finish(time.monotonic())
-    except Exception as err:  # noqa: BLE001
-        reporter.warn(f"the wrapper failed while writing records: {err!r}")
-    duration = time.monotonic() - started_clock
-    if interruption is None and stops.signal is not None:
-        interruption = stop_reason(stops.signal)
-    result = collector.result
-    outcome, reason = decide_outcome(returncode, None if result is None else bool(result["success"]),
-                                     interruption)
-    reporter.send(summary_fields(
-        job, run, start=start_text, end=format_time(datetime.fromtimestamp(started + duration, timezone.utc)),
-        duration=duration, returncode=returncode, outcome=str(outcome),
-        result=None if result is None else str(result["value"]), reason=reason,
-        records=collector.batcher.count, warnings=reporter.warnings))
-    if pusher is not None:
-        pusher.push(end=started + duration, duration=duration, returncode=returncode,
-                    success=outcome is RunOutcome.SUCCESS, watches=collector.numbers)
-    reporter.writer.close()
-    return exit_status(returncode, outcome)
+            self.reporter.warn(f"the wrapper failed while reading records: {err!r}")
+            returncode = program.wait()
+        return returncode, None
+
+    def finish(self, returncode: int, interruption: str | None) -> int:
+        """Write the last records and the summary, push the metrics, and return the wrapper's exit status."""
+        try:
+            self.collector.finish(time.monotonic())
+        except Exception as err:  # noqa: BLE001
+            self.reporter.warn(f"the wrapper failed while writing records: {err!r}")
+        duration = time.monotonic() - self.started_clock
+        if interruption is None and self.stops.signal is not None:
+            interruption = stop_reason(self.stops.signal)
+        result = self.collector.result
+        outcome, reason = decide_outcome(returncode, None if result is None else bool(result["success"]),
+                                         interruption)
+        end = self.started + duration
+        self.reporter.send(summary_fields(
+            self.job, self.id, start=self.start_text, end=format_time(datetime.fromtimestamp(end, timezone.utc)),
+            duration=duration, returncode=returncode, outcome=str(outcome),
+            result=None if result is None else str(result["value"]), reason=reason,
+            records=self.collector.batcher.count, warnings=self.reporter.warnings))
+        if self.pusher is not None:
+            self.pusher.push(end=end, duration=duration, returncode=returncode,
+                             success=outcome is RunOutcome.SUCCESS, watches=self.collector.numbers)
+        self.reporter.writer.close()
+        return exit_status(returncode, outcome)
 
 
 def program_environment(reporter: Reporter, command: list[str], fd: int) -> tuple[list[str], dict[str, str]]:

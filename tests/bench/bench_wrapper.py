@@ -2,11 +2,12 @@
 
 Run inside the sandbox, as root: ``scripts/sandbox.sh exec NAME .venv/bin/python tests/bench/bench_wrapper.py``.
 Prints the median wall time of ``systemctl start`` for oneshot units running ``/bin/true`` (or
-``BENCH_PROGRAM``) directly and through the wrapper, the CPU time per run and the wrapper's peak RSS. The wrapper is measured twice: as this checkout installs
-it (an editable install, whose import hook costs every Python start about 25 ms here) and from a regular
-install (a private venv holding a copy of the package, as ``pip install`` lays it out); with a Pushgateway
-when ``ODIN_PUSHGATEWAY_URL`` is set, then again around a 0.3 s program, whose run hides the cost of loading
-the Pushgateway client.
+``BENCH_PROGRAM``) directly and through the wrapper, the CPU time per run and the wrapper's peak RSS.
+
+The wrapper is measured twice: as this checkout installs it (an editable install, whose import hook loads
+part of the standard library at every Python start), and from a regular install (a private venv holding a
+copy of the package, as ``pip install`` lays it out). With ``ODIN_PUSHGATEWAY_URL`` set it is measured with a
+push too, then again around a 0.3 s program, whose run hides the cost of loading the Pushgateway client.
 """
 from __future__ import annotations
 

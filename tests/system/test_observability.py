@@ -421,7 +421,8 @@ def test_odin_log_follow_prints_a_running_job_live_and_ends_with_its_outcome(job
     go.write_text("")
     rest = follower.communicate(timeout=30)[0].splitlines()
     assert follower.returncode == 1
-    assert rest[-1].startswith(f"run ") and ": failed after " in rest[-1] and rest[-1].endswith("went; the result reported failure")
+    assert rest[-1].startswith("run ") and ": failed after " in rest[-1]
+    assert rest[-1].endswith("went; the result reported failure")
     assert any(line.endswith("[result] failure: went") for line in rest)
 
 

@@ -127,7 +127,8 @@ def test_a_failed_result_fails_the_run_even_if_the_program_exits_0(tmp_path):
 
 
 def test_a_bad_record_line_is_a_warning_and_the_run_goes_on(tmp_path):
-    script = """printf 'not json\\n{"v":9,"kind":"watch","name":"n","value":1}\\n{"v":1,"kind":"watch","name":"n","value":2}\\n' >&3"""
+    lines = ['not json', '{"v":9,"kind":"watch","name":"n","value":1}', '{"v":1,"kind":"watch","name":"n","value":2}']
+    script = "printf '%s\\n' " + " ".join(f"'{line}'" for line in lines) + " >&3"
     done = run_wrapper(tmp_path, "/bin/sh", "-c", script)
     assert done.returncode == 0
     shown = messages(done)
