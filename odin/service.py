@@ -37,8 +37,7 @@ from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, 
 logger = logging.getLogger(__name__)
 
 #: What ``list`` reads of each unit at first: enough for states, next runs and whether a service ever ran.
-LIST_PROPERTIES = {"service": ("ExecMainStartTimestamp",),
-                   "timer": ("UnitFileState", "NextElapseUSecRealtime")}
+LIST_PROPERTIES = {"service": ("ExecMainStartTimestamp",), "timer": ("NextElapseUSecRealtime",)}
 
 #: Searched for interpreters before the caller's PATH: the directories a service sees by default.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -512,10 +511,13 @@ class JobService:
         only: dict[str, tuple[str, ...]] = {unit_name(n, "service"): () for n in journal}
         only |= LIST_PROPERTIES
         statuses = self.systemd.statuses(services + timers, patterns=["odin-*"], only=only)
-        ran = [unit for n, unit in zip(names, services)
-               if (n not in journal and statuses[unit].get("ExecMainStartTimestamp"))
-               or statuses[unit].active_state != "inactive"]
-        statuses.update(self.systemd.statuses(ran))
+        # A second look, only where the first was not enough: services that ran and are not in the journal
+        # or run now, and stopped timers (paused or not is their enablement).
+        again = [unit for n, unit in zip(names, services)
+                 if (n not in journal and statuses[unit].get("ExecMainStartTimestamp"))
+                 or statuses[unit].active_state != "inactive"]
+        again += [timer for timer in timers if statuses[timer].active_state != "active"]
+        statuses.update(self.systemd.statuses(again))
         return [JobSummary(r.name, r.runs, r.description,
                            self._status(r.name, statuses, journal.get(r.name), now)) for r in records]
 

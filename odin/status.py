@@ -24,7 +24,7 @@ _CLD_EXITED = 1
 class JobState(StrEnum):
     """Whether a job will run on its own."""
 
-    ACTIVE = "active"  #: its timer is enabled and waiting
+    ACTIVE = "active"  #: its timer is waiting
     RUNNING = "running"  #: a run is under way
     PAUSED = "paused"  #: its timer is disabled: it stays so across reboots until resumed
     MANUAL = "manual"  #: it has no timer (``runs: never``): started by hand or by a link
@@ -165,6 +165,6 @@ def _state(service: UnitStatus, timer: UnitStatus | None, running: bool) -> JobS
         return JobState.MANUAL
     if not timer.exists:
         return JobState.MISSING
-    if not timer.enabled:
-        return JobState.PAUSED
-    return JobState.ACTIVE if timer.active_state == "active" else JobState.INACTIVE
+    if timer.active_state == "active":
+        return JobState.ACTIVE
+    return JobState.INACTIVE if timer.enabled else JobState.PAUSED

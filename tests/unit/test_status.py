@@ -36,9 +36,11 @@ def timer(active: str = "active", file_state: str = "enabled", load: str = "load
     (service(active="activating"), timer(), JobState.RUNNING),
     (service(), None, JobState.MANUAL),
     (service(), timer(active="inactive"), JobState.INACTIVE),
+    (service(), timer(file_state="disabled"), JobState.ACTIVE),
     (service(load="not-found"), timer(), JobState.MISSING),
     (service(), timer(load="not-found", active="inactive", file_state=""), JobState.MISSING),
-], ids=["enabled timer", "disabled timer", "service running", "no timer", "enabled but stopped", "no service",
+], ids=["enabled timer", "disabled timer", "service running", "no timer", "enabled but stopped",
+        "waiting until a reboot though disabled", "no service",
         "no timer unit"])
 def test_the_state_follows_the_units(svc, tmr, state):
     assert job_status("x", svc, tmr, None, NOW).state is state
