@@ -20,6 +20,8 @@ from odin.jobfile import JobSpec
 META_DIR = ".odin"
 STATE_FILE = "state.json"
 JOB_FILE = "job.yml"
+#: Where the in-job libraries look for the job file by default (``odin.config()``), beside the program.
+LIBRARY_JOB_FILE = "odin_job.yml"
 #: A job's folder is copied whole only when it is that small; a bigger one is almost surely a mistake.
 MAX_FILES = 2000
 SKIPPED_DIRS = {META_DIR, ".git", "__pycache__", ".venv", "node_modules"}
@@ -81,6 +83,7 @@ def copy_list(spec: JobSpec) -> dict[str, Path]:
 
     A folder that holds just this one job file is copied whole (the job's helpers and data come along);
     a folder shared by several job files gives each job only its job file, its ``file`` and its ``env_file``.
+    The job file is also copied as ``odin_job.yml``, where ``odin.config()`` finds it.
 
     :raises JobFileError: when the folder is too big to be one job's.
     """
@@ -92,14 +95,14 @@ def copy_list(spec: JobSpec) -> dict[str, Path]:
         names = [job_file.name, spec.file]
         if spec.env_file and not spec.env_file.startswith("/"):
             names.append(spec.env_file)
-        return {name: folder / name for name in names}
+        return {name: folder / name for name in names} | {LIBRARY_JOB_FILE: job_file}
     files = {}
     for path in walk(folder):
         files[path.relative_to(folder).as_posix()] = path
         if len(files) > MAX_FILES:
             raise spec.error("file", f"the job's folder {folder} holds more than {MAX_FILES} files",
                              "give the job a folder of its own")
-    return files
+    return files | {LIBRARY_JOB_FILE: job_file}
 
 
 def walk(folder: Path) -> Iterator[Path]:

@@ -31,12 +31,17 @@ def test_a_directory_without_job_files_is_an_error(tmp_path):
 
 def test_a_folder_of_its_own_is_copied_whole():
     spec = load_job(DATA / "full" / "full.yml")
-    assert sorted(copy_list(spec)) == ["bin/full.sh", "full.env", "full.yml"]
+    assert sorted(copy_list(spec)) == ["bin/full.sh", "full.env", "full.yml", "odin_job.yml"]
 
 
 def test_a_shared_folder_gives_each_job_only_its_own_files():
     spec = load_job(DATA / "flat" / "alpha.yml")
-    assert sorted(copy_list(spec)) == ["alpha.sh", "alpha.yml"]
+    assert sorted(copy_list(spec)) == ["alpha.sh", "alpha.yml", "odin_job.yml"]
+
+
+def test_the_job_file_is_also_where_the_library_looks_for_it():
+    spec = load_job(DATA / "flat" / "alpha.yml")
+    assert copy_list(spec)["odin_job.yml"] == DATA / "flat" / "alpha.yml"
 
 
 def test_a_huge_folder_is_refused(tmp_path, monkeypatch):
