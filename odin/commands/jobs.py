@@ -53,6 +53,29 @@ def status_json(status: Any) -> dict[str, Any]:
     }
 
 
+def last_run_records(name: str) -> Any:
+    """The job's last run from the journal with its records and result, or ``None``."""
+    from odin import journal
+    from odin.errors import JournalError
+
+    try:
+        return journal.last_run(name)
+    except JournalError:
+        return None
+
+
+def last_run_lines(run: Any) -> list[tuple[str, str]]:
+    """Label/value lines for a run's result message and records, as ``odin log`` prints records."""
+    from odin.commands.log import format_record
+
+    if run is None:
+        return []
+    lines = [("result", run.result)] if run.result else []
+    if run.reason:
+        lines.append(("reason", run.reason))
+    return lines + [("record", format_record(record)) for record in run.records]
+
+
 def _duration(span: timedelta | None) -> str:
     return "-" if span is None else f"{span.total_seconds():.0f} s"
 
@@ -104,8 +127,10 @@ def register(app: typer.Typer) -> None:
     def status(name: str, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
         """Show whether a job is active, paused or running, and how its last run ended."""
         result = _service().status(name)
+        last = last_run_records(name)
         if as_json:
-            typer.echo(json.dumps(status_json(result), indent=2))
+            typer.echo(json.dumps({**status_json(result), "last_run": last.to_json() if last else None},
+                                  indent=2))
         else:
             exit_code = "-" if result.exit_code is None else str(result.exit_code)
             lines = [("job", name), ("state", str(result.state)), ("last outcome", str(result.outcome)),
@@ -113,6 +138,7 @@ def register(app: typer.Typer) -> None:
                      ("finished", when(result.last_finished)), ("next run", when(result.next_run))]
             if result.running_for is not None:
                 lines.append(("running for", _duration(result.running_for)))
+            lines += last_run_lines(last)
             typer.echo("\n".join(f"{key:<13}{value}" for key, value in lines))
         if not result.ok:
             raise typer.Exit(1)
@@ -121,10 +147,13 @@ def register(app: typer.Typer) -> None:
     def describe(name: str, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
         """Show a job's configuration, OnCalendar lines, unit files, next 5 runs and last runs."""
         details = _service().describe(name)
+        last = last_run_records(name)
         if as_json:
-            typer.echo(json.dumps(describe_json(details), indent=2))
+            typer.echo(json.dumps({**describe_json(details), "last_run": last.to_json() if last else None},
+                                  indent=2))
         else:
             typer.echo(describe_text(details))
+            typer.echo("\n".join(f"{key:<12}{value}" for key, value in last_run_lines(last)))
 
     @app.command()
     def modify(

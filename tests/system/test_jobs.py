@@ -207,3 +207,23 @@ def test_the_service_raises_job_not_found_for_a_removed_job(service, make_job, j
     service.remove(job_name)
     with pytest.raises(JobNotFound):
         service.status(job_name)
+
+
+def test_status_and_describe_show_the_last_runs_records_and_the_job_reads_its_own_file(odin, service, make_job,
+                                                                                      job_name):
+    program = ("import odin\n"
+               "job = odin.config()['job']\n"
+               "odin.watch(len(job['name']), 'name_length')\n"
+               "if odin.condition(job['language'] == 'python3', 'language is python3'):\n"
+               "    odin.result(f\"read {job['name']}\")\n")
+    service.deploy([make_job(job_name, program=program, language="python3", filename="job.py")])
+    assert odin("run", job_name, "--wait", "--timeout", "60").returncode == 0
+
+    status = json.loads(odin("status", job_name, "--json").stdout)
+    records = [(r["kind"], r["name"], r["value"]) for r in status["last_run"]["records"]]
+    assert records == [("watch", "name_length", len(job_name)), ("condition", "language is python3", True),
+                       ("result", "result", f"read {job_name}")]
+    assert status["last_run"]["result"] == f"read {job_name}"
+    described = odin("describe", job_name)
+    assert f"result      read {job_name}" in described.stdout
+    assert f"record      [watch] name_length = {len(job_name)}" in described.stdout
