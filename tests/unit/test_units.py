@@ -68,6 +68,7 @@ WorkingDirectory=/var/lib/odin/jobs/docker_prune
 User=alice
 SyslogIdentifier=odin-docker_prune
 LogExtraFields=ODIN_JOB=docker_prune
+LogRateLimitIntervalSec=0
 """
     assert units.timer == f"""\
 # Written by Odin: change the job file and run `odin deploy` rather than editing this file.
