@@ -134,6 +134,9 @@ def decode_record(line: bytes | str, received: datetime | None = None) -> dict[s
     :raises RecordError: when the line is not JSON, not an object, of a newer version, of an unknown
         kind, or lacks a field its kind needs.
     """
+    if isinstance(line, bytes):
+        # A shell job may pass on bytes that are not UTF-8 (a Latin-1 file): keep the record, mark the bytes.
+        line = line.decode("utf-8", errors="replace")
     try:
         data = json.loads(line)
     except ValueError as err:

@@ -103,3 +103,9 @@ def test_a_result_name_defaults_to_result():
 def test_a_bad_line_is_refused_with_the_reason(line, message):
     with pytest.raises(RecordError, match=message):
         decode_record(line, datetime.now(timezone.utc))
+
+
+def test_a_record_with_bytes_that_are_not_utf8_is_kept_with_replacement_characters():
+    line = b'{"v": 1, "kind": "watch", "name": "city", "value": "Z\xfcrich", "time": "2026-01-01T00:00:00Z"}\n'
+    record = decode_record(line)
+    assert (record["name"], record["value"]) == ("city", "Z\ufffdrich")
