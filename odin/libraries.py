@@ -14,18 +14,17 @@ A job's own installation (a ``node_modules/odin``, a ``go.mod``) still wins over
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
+# os.path rather than pathlib: this runs in the wrapper before every job, where pathlib's import costs ~20 ms.
 LIBRARY_DIR_ENV = "ODIN_LIBRARY_DIR"
-DEFAULT_LIBRARY_DIR = Path(__file__).resolve().parent.parent / "library"
+DEFAULT_LIBRARY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "library")
 
 
-def library_dir(environ: Mapping[str, str] = os.environ) -> Path:
+def library_dir(environ: Mapping[str, str] = os.environ) -> str:
     """The ``library/`` folder: ``ODIN_LIBRARY_DIR`` when set, else the one beside the ``odin`` package."""
-    return Path(environ.get(LIBRARY_DIR_ENV) or DEFAULT_LIBRARY_DIR)
+    return environ.get(LIBRARY_DIR_ENV) or DEFAULT_LIBRARY_DIR
 
 
 def prepare(command: Sequence[str], environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -37,15 +36,17 @@ def prepare(command: Sequence[str], environ: Mapping[str, str]) -> tuple[list[st
     """
     library = library_dir(environ)
     env = dict(environ)
-    env[LIBRARY_DIR_ENV] = str(library)
-    env["PATH"] = _prepend(str(library / "bash"), environ.get("PATH") or os.defpath)
-    env["NODE_PATH"] = _prepend(str(library / "node_path"), environ.get("NODE_PATH", ""))
-    program = Path(command[0]).name if command else ""
+    env[LIBRARY_DIR_ENV] = library
+    env["PATH"] = _prepend(os.path.join(library, "bash"), environ.get("PATH") or os.defpath)
+    env["NODE_PATH"] = _prepend(os.path.join(library, "node_path"), environ.get("NODE_PATH", ""))
+    program = os.path.basename(command[0]) if command else ""
     if program == "go" and len(command) >= 3 and command[1] == "run" and command[2].endswith(".go"):
         env["ODIN_GO"] = command[0]
-        return ["/bin/sh", str(library / "go" / "run.sh"), *command[2:]], env
+        return ["/bin/sh", os.path.join(library, "go", "run.sh"), *command[2:]], env
     if program.startswith("node") and _runs_es_module(command[1:]):
-        hook = str(library / "node" / "register.mjs")
+        import json
+
+        hook = os.path.join(library, "node", "register.mjs")
         env["NODE_OPTIONS"] = " ".join(filter(None, [environ.get("NODE_OPTIONS", ""), f"--import={json.dumps(hook)}"]))
     return list(command), env
 
@@ -61,11 +62,18 @@ def _runs_es_module(arguments: Sequence[str]) -> bool:
         return False
     if script.endswith(".mjs"):
         return True
-    for folder in Path(script).resolve().parents:
-        manifest = folder / "package.json"
-        if manifest.is_file():
+    import json
+
+    folder = os.path.dirname(os.path.realpath(script))
+    while True:
+        manifest = os.path.join(folder, "package.json")
+        if os.path.isfile(manifest):
             try:
-                return json.loads(manifest.read_text(encoding="utf-8")).get("type") == "module"
+                with open(manifest, encoding="utf-8") as file:
+                    return json.load(file).get("type") == "module"
             except (OSError, ValueError, AttributeError):
                 return False
-    return False
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent

@@ -149,6 +149,6 @@ def test_prepare_preloads_the_import_hook_only_for_es_modules(tmp_path):
 
 
 def test_the_library_folder_can_be_moved_with_an_environment_variable(tmp_path):
-    assert library_dir({LIBRARY_DIR_ENV: str(tmp_path)}) == tmp_path
-    assert library_dir({}) == LIBRARY
+    assert library_dir({LIBRARY_DIR_ENV: str(tmp_path)}) == str(tmp_path)
+    assert library_dir({}) == str(LIBRARY)
     assert prepare(["sh", "x.sh"], {LIBRARY_DIR_ENV: str(tmp_path)})[1]["PATH"].startswith(f"{tmp_path}/bash:")
