@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from odin.cli import main
 from odin.commands.jobs import table
 
 # Nothing listens here: a command that reached systemd would fail loudly.
@@ -21,57 +20,48 @@ def private_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_BUS)
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def test_deploying_a_bad_job_file_exits_2_with_the_position_and_writes_nothing(capsys, tmp_path):
+def test_deploying_a_bad_job_file_exits_2_with_the_position_and_writes_nothing(cli, tmp_path):
     job = tmp_path / "src" / "job.yml"
     job.parent.mkdir()
     (job.parent / "job.sh").write_text("true\n")
     job.write_text('job:\n  name: "x"\n  language: "sh"\n  file: "job.sh"\n  runs: "every day at 9"\n'
                    '  timout: "1m"\n')
-    code, out, err = run(capsys, "deploy", "-f", str(job))
+    code, out, err = cli("deploy", "-f", str(job))
     assert (code, out) == (2, "")
     assert err.splitlines()[0] == f"odin: {job}:6:3: unknown key 'timout' in job"
     assert err.splitlines()[-1] == "did you mean 'timeout'?"
     assert not (tmp_path / "units").exists() and not (tmp_path / "jobs").exists()
 
 
-def test_generate_writes_starters_that_deploy_would_accept(capsys, tmp_path):
-    code, out, err = run(capsys, "generate", "--name", "nightly", "--language", "node", "--runs",
+def test_generate_writes_starters_that_deploy_would_accept(cli, tmp_path):
+    code, out, err = cli("generate", "--name", "nightly", "--language", "node", "--runs",
                          "every day at 02:00", "--dir", str(tmp_path))
     assert (code, err) == (0, "")
     assert out.splitlines() == [f"wrote {tmp_path / 'nightly.yml'}", f"wrote {tmp_path / 'nightly.js'}"]
     assert "require('odin')" in (tmp_path / "nightly.js").read_text()
 
 
-def test_generate_refuses_a_bad_schedule_with_exit_code_2(capsys, tmp_path):
-    code, out, err = run(capsys, "generate", "--name", "nightly", "--runs", "every day at 25:00", "--dir",
+def test_generate_refuses_a_bad_schedule_with_exit_code_2(cli, tmp_path):
+    code, out, err = cli("generate", "--name", "nightly", "--runs", "every day at 25:00", "--dir",
                          str(tmp_path))
     assert (code, out) == (2, "")
     assert err.startswith("odin: --runs:1:")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_list_with_no_jobs_says_so_without_asking_systemd(capsys):
-    assert run(capsys, "list") == (0, "no jobs deployed\n", "")
-    assert run(capsys, "list", "--json") == (0, "[]\n", "")
+def test_list_with_no_jobs_says_so_without_asking_systemd(cli):
+    assert cli("list") == (0, "no jobs deployed\n", "")
+    assert cli("list", "--json") == (0, "[]\n", "")
 
 
 @pytest.mark.parametrize("argv", [["status", "ghost"], ["pause", "ghost"], ["describe", "ghost", "--json"]])
-def test_an_unknown_job_exits_1(capsys, argv):
-    assert run(capsys, *argv) == (1, "", "odin: no job named 'ghost' is deployed\n")
+def test_an_unknown_job_exits_1(cli, argv):
+    assert cli(*argv) == (1, "", "odin: no job named 'ghost' is deployed\n")
 
 
-def test_a_bad_job_name_exits_2(capsys):
-    code, _, err = run(capsys, "status", "../etc")
+def test_a_bad_job_name_exits_2(cli):
+    code, _, err = cli("status", "../etc")
     assert code == 2
     assert "bad job name '../etc'" in err
 

@@ -7,21 +7,11 @@ import sys
 
 import pytest
 
-from odin.cli import main
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def test_json_follows_the_contract_exactly(capsys):
-    code, out, err = run(capsys, "schedule", "every day at 02:30", "--tz", "America/New_York",
+def test_json_follows_the_contract_exactly(cli):
+    code, out, err = cli("schedule", "every day at 02:30", "--tz", "America/New_York",
                          "--base", "2025-03-08T00:00:00-05:00", "--count", "3", "--json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {
@@ -35,28 +25,28 @@ def test_json_follows_the_contract_exactly(capsys):
     }
 
 
-def test_next_runs_are_strictly_after_base(capsys):
-    code, out, _ = run(capsys, "schedule", "every hour", "--tz", "UTC", "--base", "2025-01-01T00:00:00+00:00",
+def test_next_runs_are_strictly_after_base(cli):
+    code, out, _ = cli("schedule", "every hour", "--tz", "UTC", "--base", "2025-01-01T00:00:00+00:00",
                        "--count", "2", "--json")
     assert code == 0
     assert json.loads(out)["next"] == ["2025-01-01T01:00:00+00:00", "2025-01-01T02:00:00+00:00"]
 
 
-def test_a_naive_base_is_read_in_the_schedules_zone(capsys):
-    code, out, _ = run(capsys, "schedule", "every day at 09:00 in Europe/Dublin", "--base", "2025-07-01T08:59",
+def test_a_naive_base_is_read_in_the_schedules_zone(cli):
+    code, out, _ = cli("schedule", "every day at 09:00 in Europe/Dublin", "--base", "2025-07-01T08:59",
                        "--count", "1", "--json")
     assert code == 0
     assert json.loads(out)["next"] == ["2025-07-01T09:00:00+01:00"]
 
 
-def test_never_has_no_lines_and_no_runs(capsys):
-    code, out, _ = run(capsys, "schedule", "never", "--tz", "UTC", "--json")
+def test_never_has_no_lines_and_no_runs(cli):
+    code, out, _ = cli("schedule", "never", "--tz", "UTC", "--json")
     data = json.loads(out)
     assert (code, data["oncalendar"], data["next"], data["warnings"]) == (0, [], [], [])
 
 
-def test_text_output_shows_lines_explanation_runs_and_warnings(capsys):
-    code, out, _ = run(capsys, "schedule", "every 31st at 12:00", "--tz", "UTC", "--base", "2025-01-01T00:00:00Z",
+def test_text_output_shows_lines_explanation_runs_and_warnings(cli):
+    code, out, _ = cli("schedule", "every 31st at 12:00", "--tz", "UTC", "--base", "2025-01-01T00:00:00Z",
                        "--count", "2")
     assert code == 0
     assert out.splitlines() == [
@@ -82,15 +72,15 @@ def test_text_output_shows_lines_explanation_runs_and_warnings(capsys):
     (["every day at 10:00", "--base", "yesterday"], "odin: --base: 'yesterday' is not an ISO-8601 time"),
     (["every day at 10:00", "--json", "--tz", "Mars/Base"], "odin: unknown time zone 'Mars/Base'"),
 ])
-def test_errors_exit_2_with_the_message_on_stderr_and_nothing_on_stdout(capsys, argv, message):
-    code, out, err = run(capsys, "schedule", *argv)
+def test_errors_exit_2_with_the_message_on_stderr_and_nothing_on_stdout(cli, argv, message):
+    code, out, err = cli("schedule", *argv)
     assert (code, out) == (2, "")
     assert err.startswith(message)
     assert "Traceback" not in err
 
 
-def test_the_typo_error_shows_caret_and_suggestion(capsys):
-    _, _, err = run(capsys, "schedule", "every Wendesday at 10:00")
+def test_the_typo_error_shows_caret_and_suggestion(cli):
+    _, _, err = cli("schedule", "every Wendesday at 10:00")
     assert err.splitlines()[1:] == ["  every Wendesday at 10:00", "        ^^^^^^^^^", "did you mean 'Wednesday'?"]
 
 
