@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from odin.errors import OdinError
-from odin.records import format_time
-from odin.runs import OutputLine, Record, RunOutcome, RunRecord, build_runs, output_line, records_of
+
+if TYPE_CHECKING:  # the run model loads only when a log is shown, to keep every command's start-up short
+    from odin.runs import OutputLine, Record, RunRecord
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -106,6 +107,8 @@ def _timed(moment: datetime, text: str) -> str:
 def follow_run(job: str, as_json: bool) -> int:
     """Print the running run (or the next one) as it happens, until its summary; its outcome is the exit code."""
     from odin import journal
+    from odin.records import format_time
+    from odin.runs import Record, RunOutcome, RunRecord
 
     last = journal.last_run(job)
     if last is not None and last.outcome is RunOutcome.RUNNING:
@@ -133,7 +136,7 @@ def _run_items(job: str, run_id: str) -> Iterator[Record | OutputLine | RunRecor
     """The run's output lines and records as they come, then the finished run (from its summary, or from
     systemd's report of the unit's end when the wrapper could not write one)."""
     from odin import journal
-    from odin.runs import MESSAGE_UNIT_FAILURE, MESSAGE_UNIT_SUCCESS
+    from odin.runs import MESSAGE_UNIT_FAILURE, MESSAGE_UNIT_SUCCESS, build_runs, output_line, records_of
 
     matches = [f"ODIN_RUN={run_id}", "+", f"_SYSTEMD_INVOCATION_ID={run_id}", "+", f"INVOCATION_ID={run_id}"]
     start: dict[str, str] | None = None
