@@ -2,16 +2,21 @@
 
 :class:`Readers` is built from the app's config by :func:`dashboard.init_app`; it does no I/O until asked. Job
 state, schedules and actions come from :class:`odin.service.JobService`, exactly as the ``odin`` command gets
-them; runs come from :mod:`odin.journal`; the jobs page's sparklines come from :mod:`dashboard.summaries`.
+them; runs come from :mod:`odin.journal`. The jobs page's last runs and sparklines come from one
+:class:`odin.summaries.RunHistory` per app, which keeps what it has read and then reads only new summaries.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dashboard.models import JobDetail, JobRow, RecordView, RunPage, RunView, Series
+
+if TYPE_CHECKING:
+    from odin.summaries import RunHistory
 
 #: Outcomes (of ``odin status`` and of run summaries) grouped for the jobs page's filter.
 FAILURES = frozenset({"failed", "failure", "timeout", "killed", "not-started"})
@@ -36,6 +41,12 @@ class Readers:
     journal_dir: str | None = None
     sparkline_runs: int = 20
     chart_runs: int = 200
+    history: RunHistory = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from odin.summaries import RunHistory
+
+        object.__setattr__(self, "history", RunHistory(self.sparkline_runs, self.journal_dir or ""))
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> Readers:
@@ -55,20 +66,13 @@ class Readers:
 
     def job_rows(self, now: datetime | None = None) -> list[JobRow]:
         """Every job with its schedule, state, next and last run, and its recent durations."""
-        from dashboard.summaries import recent_runs
-
-        jobs = self.service().list_jobs(now)
-        recent = recent_runs([j.name for j in jobs], self.sparkline_runs, self.journal_dir)
         rows = []
-        for job in jobs:
-            status, history = job.status, recent[job.name]
+        for job in self.service().list_jobs(now, history=self.history):
+            status = job.status
             outcome = str(status.outcome)
-            last_run = status.last_started
-            if outcome in ("never-run", "unknown") and history.last_outcome is not None:
-                outcome, last_run = history.last_outcome, history.last_start  # systemd forgot it (a reboot)
             rows.append(JobRow(name=job.name, description=job.description, schedule=job.runs,
-                               state=str(status.state), next_run=status.next_run, last_run=last_run,
-                               outcome=outcome, group=outcome_group(outcome), durations=history.durations))
+                               state=str(status.state), next_run=status.next_run, last_run=status.last_started,
+                               outcome=outcome, group=outcome_group(outcome), durations=job.durations))
         return rows
 
     def job_detail(self, name: str, now: datetime | None = None) -> JobDetail:

@@ -10,6 +10,8 @@ Reading runs ``journalctl -o json`` with field matches, never a scan of the whol
     run = journal.run("docker_prune", "3f2a", output=True)
 
 ``ODIN_JOURNAL_DIR``, when set, points ``journalctl -D`` at a journal directory (a sandbox's, from outside).
+The last runs of many jobs at once (``odin list``, the jobs page) come from :mod:`odin.summaries`, which reads
+the summary entries through libsystemd, far quicker than ``journalctl`` can print them.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from odin.outcome import RunOutcome
 from odin.records import Kind, RecordError, format_time, parse_time
 
-__all__ = ["Record", "OutputLine", "RunRecord", "RunOutcome", "build_runs"]
+__all__ = ["Record", "OutputLine", "RunRecord", "RunOutcome", "build_runs", "run_from_summary"]
 
 # systemd's own catalog IDs for "Deactivated successfully" and "Failed with result ..." of a unit.
 MESSAGE_UNIT_SUCCESS = "7ad2d189f7e94e70a38c781354912448"
@@ -136,6 +136,14 @@ def build_runs(job: str, entries: list[dict[str, str]]) -> list[RunRecord]:
     runs = [r for r in (_build_run(job, run_id, group) for run_id, group in grouped.items()) if r is not None]
     runs.sort(key=lambda r: r.start, reverse=True)
     return [_settle(r, newest=(i == 0)) for i, r in enumerate(runs)]
+
+
+def run_from_summary(job: str, entry: dict[str, str]) -> RunRecord:
+    """The finished run one summary entry describes, without its records and output (entries of their own)."""
+    run_id = entry.get("ODIN_RUN") or entry.get("_SYSTEMD_INVOCATION_ID") or entry.get("INVOCATION_ID") or ""
+    run = _build_run(job, run_id, [{**entry, "ODIN_KIND": "summary"}])
+    assert run is not None  # a summary is always a run's head
+    return run
 
 
 def _build_run(job: str, run_id: str, entries: list[dict[str, str]]) -> RunRecord | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from odin.settings import Settings, load_settings
 from odin.errors import InputError, JobFileError, JobNotFound, OdinError
@@ -33,6 +34,9 @@ from odin.status import JobStatus, LastRun, RunOutcome, job_status, last_run_fro
 from odin.systemd import Systemd, UnitStatus, timer_stamp
 from odin.transaction import Transaction, read_text
 from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name
+
+if TYPE_CHECKING:
+    from odin.summaries import RecentRuns, RunHistory
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +76,8 @@ class JobSummary:
     runs: str
     description: str
     status: JobStatus
+    #: The durations of its last runs in seconds, oldest first (as many as the history read keeps).
+    durations: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,15 +190,19 @@ class JobService:
     def records(self) -> list[JobRecord]:
         """Every deployed job's record, by name."""
         out = []
+        base = str(self.settings.jobs_dir)
         try:
-            entries = sorted(os.scandir(self.settings.jobs_dir), key=lambda e: e.name)
+            with os.scandir(base) as entries:
+                names = sorted(entry.name for entry in entries)
         except FileNotFoundError:
             return []
-        for entry in entries:
+        for name in names:
             try:
-                out.append(JobRecord.from_json(Path(entry.path, META_DIR, STATE_FILE).read_text()))
+                with open(os.path.join(base, name, META_DIR, STATE_FILE), "rb") as handle:
+                    text = handle.read().decode()  # no pathlib, no text layer: half the time for 500 jobs
             except (FileNotFoundError, NotADirectoryError):
                 continue
+            out.append(JobRecord.from_json(text))
         return out
 
     def deployed_spec(self, name: str) -> tuple[JobSpec, str]:
@@ -496,18 +506,23 @@ class JobService:
 
     # ---- views ------------------------------------------------------------------------------------------
 
-    def list_jobs(self, now: datetime | None = None) -> list[JobSummary]:
+    def list_jobs(self, now: datetime | None = None, *, history: RunHistory | None = None) -> list[JobSummary]:
         """Every deployed job with its status, asking systemd and the journal in batches.
 
-        systemd gives states and next runs in one pass of a few reads per job; the journal gives the last
-        runs in one query; systemd is asked for the last run of the jobs the journal does not know.
+        systemd gives states and next runs in one pass of a few reads per job; the journal's run summaries give
+        the last runs in one pass; systemd is asked for the last run of the jobs the journal does not know.
+
+        :param history: where to read the last runs; one that keeps its reads between calls (the dashboard's)
+            makes later calls cheap, and its ``per_job`` sets how many durations each job comes with.
         """
         now = now or datetime.now(UTC)
         records = self.records()
         names = [r.name for r in records]
-        journal = _journal_last_runs(names)
+        recent = _recent_runs(names, history)
+        journal = {n: last for n in names if (last := _last_run(recent.get(n))) is not None}
         services = [unit_name(n, "service") for n in names]
-        timers = [unit_name(n, "timer") for n in names if self.unit_path(n, "timer").exists()]
+        unit_files = _names_in(self.settings.unit_dir)
+        timers = [t for t in (unit_name(n, "timer") for n in names) if t in unit_files]
         only: dict[str, tuple[str, ...]] = {unit_name(n, "service"): () for n in journal}
         only |= LIST_PROPERTIES
         statuses = self.systemd.statuses(services + timers, patterns=["odin-*"], only=only)
@@ -519,7 +534,8 @@ class JobService:
         again += [timer for timer in timers if statuses[timer].active_state != "active"]
         statuses.update(self.systemd.statuses(again))
         return [JobSummary(r.name, r.runs, r.description,
-                           self._status(r.name, statuses, journal.get(r.name), now)) for r in records]
+                           self._status(r.name, statuses, journal.get(r.name), now),
+                           runs.durations if (runs := recent.get(r.name)) else ()) for r in records]
 
     def status(self, name: str, now: datetime | None = None) -> JobStatus:
         """The status of one job, its last run from the journal when it can be read.
@@ -676,30 +692,31 @@ def _journal_runs(name: str, count: int) -> list[LastRun]:
     return [last for last in map(last_run_from_record, runs) if last is not None][:count]
 
 
-def _journal_last_runs(names: list[str]) -> dict[str, LastRun]:
-    """The last finished run of each job in ``names``, with one journal query."""
+def _recent_runs(names: list[str], history: RunHistory | None) -> dict[str, RecentRuns]:
+    """Each job's recent runs from the journal's summaries; empty when the journal cannot be read."""
+    from odin.errors import JournalError
+    from odin.summaries import RunHistory
+
     if not names:
         return {}
-    from odin import journal
-    from odin.errors import JournalError
-    from odin.runs import build_runs
-
     try:
-        entries = journal.read_entries(["ODIN_KIND=summary", *(f"ODIN_JOB={n}" for n in names)],
-                                       limit=10 * len(names), reverse=True)
+        return (history or RunHistory(per_job=1)).recent(names)
     except JournalError as err:
         logger.warning("cannot read last runs from the journal: %s", err.message)
         return {}
-    by_job: dict[str, list[dict[str, str]]] = {}
-    for entry in entries:
-        by_job.setdefault(entry.get("ODIN_JOB", ""), []).append(entry)
-    out = {}
-    for name in names:
-        runs = build_runs(name, by_job.get(name, [])[:1])
-        last = last_run_from_record(runs[0]) if runs else None
-        if last is not None:
-            out[name] = last
-    return out
+
+
+def _last_run(recent: RecentRuns | None) -> LastRun | None:
+    return last_run_from_record(recent.last) if recent is not None and recent.last is not None else None
+
+
+def _names_in(directory: Path) -> set[str]:
+    """The names of the entries of ``directory``; none when it does not exist."""
+    try:
+        with os.scandir(directory) as entries:
+            return {entry.name for entry in entries}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
 
 
 def _forget_metrics(name: str) -> None:

@@ -34,6 +34,9 @@ _JOB = "org.freedesktop.systemd1.Job"
 
 #: Where systemd keeps the last trigger time of a ``Persistent=true`` timer (``stamp-<unit>``).
 TIMER_STAMPS = Path("/var/lib/systemd/timers")
+#: The manager's own socket: root reaches systemd there without the bus daemon in between, as ``systemctl``
+#: does, which makes each call about three times quicker.
+PRIVATE_SOCKET = "/run/systemd/private"
 
 #: Properties read for each kind of unit: name -> (interface, D-Bus signature).
 SERVICE_PROPERTIES = {
@@ -113,13 +116,19 @@ class Systemd:
         self.address = address
 
     @contextmanager
-    def _bus(self, unit: str = "systemd") -> Iterator[_Bus]:
+    def _bus(self, unit: str = "systemd", direct: bool = False) -> Iterator[_Bus]:
+        """An open bus; with ``direct``, the manager's private socket when this process may use it.
+
+        Only reads go direct: systemd tracks references (``Ref``) by bus name, which a direct connection lacks.
+        """
         from pystemd.dbuslib import DBus, DBusAddress
 
         register_pystemd_signatures()
-        bus = DBusAddress(self.address.encode()) if self.address else DBus()
-        with _errors(unit):
-            bus.open()
+        bus = _private_bus() if direct and self.address is None else None
+        if bus is None:
+            bus = DBusAddress(self.address.encode()) if self.address else DBus()
+            with _errors(unit):
+                bus.open()
         try:
             yield _Bus(bus)
         finally:
@@ -206,7 +215,7 @@ class Systemd:
         globs = [p.encode() for p in (patterns or units)]
         only = only or {}
         out = {}
-        with self._bus(units[0]) as bus:
+        with self._bus(units[0], direct=True) as bus:
             with _errors("odin units"):
                 rows = bus.manager("ListUnitsByPatterns", "asas", [[], globs])
                 listed = {row[0].decode(): row for row in rows}
@@ -315,6 +324,22 @@ class _Bus:
     def get(self, path: bytes, interface: str, name: str, signature: str) -> Any:
         value = self.bus.get_property(_DEST, path, interface.encode(), name.encode(), signature.encode())
         return decode(value, signature)
+
+
+def _private_bus() -> Any:
+    """An open connection to the manager's private socket, or ``None`` when it cannot be had (not root)."""
+    from pystemd.dbusexc import DBusBaseError
+    from pystemd.dbuslib import DBusAddress
+
+    if os.geteuid() != 0 or not os.path.exists(PRIVATE_SOCKET):
+        return None
+    bus = DBusAddress(f"unix:path={PRIVATE_SOCKET}".encode(), peer_to_peer=True)
+    try:
+        bus.open()
+    except DBusBaseError:
+        bus.close()
+        return None
+    return bus
 
 
 def decode(value: Any, signature: str) -> Any:

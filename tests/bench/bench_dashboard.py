@@ -144,15 +144,23 @@ def main() -> None:
     time_page(f"job page   /jobs/{job}", f"{base}/jobs/{job}", args.repeats)
     time_page(f"job page 3 /jobs/{job}?page=3", f"{base}/jobs/{job}?page=3", args.repeats)
     time_page("JSON       /api/jobs", base + "/api/jobs", args.repeats)
+    time_call("odin list (command, start-up incl.)",
+              lambda: subprocess.run([sys.executable, "-m", "odin", "list"], capture_output=True, check=True))
 
     from dashboard.readers import Readers
-    from dashboard.summaries import recent_runs
     from odin import journal
+    from odin.summaries import RunHistory, recent_runs
 
     readers = Readers()
+    kept = RunHistory(readers.sparkline_runs)
+    kept.recent(names)
     print("\nwhere the time goes:")
     time_call("service.list_jobs()", service.list_jobs)
-    time_call("summaries.recent_runs(all jobs)", lambda: recent_runs(names, readers.sparkline_runs))
+    time_call("service.list_jobs(kept history)", lambda: service.list_jobs(history=kept))
+    time_call("service.records()", service.records)
+    time_call("summaries.recent_runs(all, 1)", lambda: recent_runs(names, 1))
+    time_call("summaries.recent_runs(all, 20)", lambda: recent_runs(names, readers.sparkline_runs))
+    time_call("kept history.recent(all)", lambda: kept.recent(names))
     time_call("service.describe(job)", lambda: service.describe(job, count=10))
     time_call("journal.runs(job, 26)", lambda: journal.runs(job, 26, records=False))
     time_call("readers.charts(job)", lambda: readers.charts(job))

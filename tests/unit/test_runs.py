@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from odin.runs import MESSAGE_UNIT_FAILURE, MESSAGE_UNIT_SUCCESS, RunOutcome, build_runs
+from odin.runs import MESSAGE_UNIT_FAILURE, MESSAGE_UNIT_SUCCESS, RunOutcome, build_runs, run_from_summary
 
 RUN_A, RUN_B = "a" * 32, "b" * 32
 
@@ -106,3 +106,12 @@ def test_warnings_are_kept_and_entries_of_unknown_runs_ignored():
 def test_a_killed_run_has_no_exit_code_but_a_signal():
     [run] = build_runs("prune", [summary(RUN_A, 1, ODIN_EXIT_CODE="", ODIN_SIGNAL="SIGKILL", ODIN_OUTCOME="failure")])
     assert (run.exit_code, run.signal, run.outcome) == (None, "SIGKILL", RunOutcome.FAILURE)
+
+
+def test_one_summary_alone_makes_the_same_run_as_build_runs():
+    failed = summary(RUN_A, 7, ODIN_OUTCOME="failure", ODIN_EXIT_CODE="3", ODIN_REASON="exited with code 3")
+    expected = build_runs("prune", [failed])[0]
+    assert run_from_summary("prune", failed) == expected
+    without_kind = {k: v for k, v in failed.items() if k not in ("ODIN_KIND", "ODIN_JOB")}
+    assert run_from_summary("prune", without_kind) == expected
+    assert (expected.exit_code, expected.duration_s, str(expected.outcome)) == (3, 1.5, "failure")
