@@ -91,7 +91,7 @@ def prometheus(tmp_path, sandboxed, wait_until):  # type: ignore[no-untyped-def]
                                     f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address={url[7:]}",
                                     "--log.level=warn"], stdout=subprocess.DEVNULL, stderr=log)
     try:
-        wait_until(lambda: _ready(url), timeout=30)
+        wait_until(lambda: _ready(url), timeout=60)
         yield url
     finally:
         process.terminate()
@@ -121,9 +121,9 @@ def test_every_query_in_the_dashboard_returns_data_from_runs_odin_pushed(deploy,
     def success_of(name: str) -> list[str]:
         return [r["value"][1] for r in _query(prometheus, f'odin_job_success{{job="{name}"}}')]
 
-    wait_until(lambda: success_of(good) == ["1"] and success_of(bad) == ["0"], timeout=30)
+    wait_until(lambda: success_of(good) == ["1"] and success_of(bad) == ["0"], timeout=60)
     for where, expr in dashboard_queries():
-        result = wait_until(lambda: _query(prometheus, expr), timeout=15)  # counters need two scrapes
+        result = wait_until(lambda: _query(prometheus, expr), timeout=30)  # counters need two scrapes
         assert result, f"{where}: {expr} returned no data"
     assert float(_query(prometheus, dashboard_queries()[1][1])[0]["value"][1]) >= 1  # the failing job counted
     runs = _query(prometheus, f'odin_job_runs_total{{job="{good}"}}')
