@@ -28,6 +28,20 @@ def version() -> None:
     typer.echo(f"odin {__version__}")
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        version()
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                      help="Print Odin's version and exit."),
+) -> None:
+    """Odin: readable schedules compiled to systemd timers, with every run's logs and values kept."""
+
+
 def _register_commands() -> None:
     from odin.commands import REGISTRARS
 
