@@ -11,7 +11,8 @@
 # /run, /dev, /etc/systemd/system, /var/lib/systemd, /var/lib/odin and /etc/odin are private to the instance:
 # the last four are kept on disk under /var/lib/odin-sandbox/NAME so that an enabled timer survives down + up.
 # Nothing here touches the host's /tmp, journal or services. A Prometheus Pushgateway runs inside as
-# odin-pushgateway.service on a free loopback port.
+# odin-pushgateway.service on a loopback port chosen at the first up and kept in STATE/pushgateway-port
+# (ODIN_PGW_PORT overrides it), so that deployed units, which carry its URL, still reach it after down + up.
 set -euo pipefail
 
 cmd=${1:-up}
@@ -44,6 +45,30 @@ down() {
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Whether a loopback port can be listened on (as the Pushgateway does, with SO_REUSEADDR).
+port_free() {
+  python3 -c 'import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try: s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError: sys.exit(1)' "$1"
+}
+
+# The instance's Pushgateway port: chosen once and kept in its state, because deployed units carry the URL.
+pushgateway_port() {
+  local file=$STATE/pushgateway-port port=${ODIN_PGW_PORT:-} kept=""
+  if [ -z "$port" ] && [ -s "$file" ]; then
+    kept=$(cat "$file")
+    port_free "$kept" && port=$kept
+  fi
+  port=${port:-$(free_port)}
+  if [ -n "$kept" ] && [ "$port" != "$kept" ]; then
+    echo "sandbox: port $kept of the Pushgateway is taken by another program; it now listens on $port," \
+      "and jobs deployed before still push to $kept until they are deployed again" >&2
+  fi
+  echo "$port" > "$file"
+  echo "$port"
 }
 
 write_runtime_config() {
@@ -119,7 +144,7 @@ up() {
   if ! timeout 60 nsenter -t "$pid" -a systemctl is-system-running --wait >/dev/null; then
     inside systemctl --failed --no-pager >&2 || true
   fi
-  local port; port=${ODIN_PGW_PORT:-$(free_port)}
+  local port; port=$(pushgateway_port)
   inside systemd-run -q --unit=odin-pushgateway -p Type=exec \
     /usr/bin/prometheus-pushgateway --web.listen-address=127.0.0.1:$port
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break; sleep 0.1; done
