@@ -31,7 +31,8 @@ from odin.errors import InputError, JobFileError, Position, ScheduleError, close
 if TYPE_CHECKING:
     from odin.grammar import CompiledSchedule
 
-NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: A job name; it never starts with "-" (it would read as an option) or "." (a hidden directory).
+NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 USER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|[0-9]{1,10}")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Characters that would end a unit-file line or confuse systemd's parser; a tab is harmless.
@@ -133,10 +134,11 @@ _REQUIRED = ("name", "language", "file", "runs")
 def check_name(name: str, position: Position | None = None) -> str:
     """Return ``name`` when it is a valid job name.
 
-    :raises InputError: unless it matches ``[A-Za-z0-9_.-]{1,64}`` and is more than dots.
+    :raises InputError: unless it matches ``[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}``.
     """
-    if not NAME_RE.fullmatch(name) or set(name) == {"."}:
-        raise InputError(f"bad job name {name!r}: use 1 to 64 letters, digits, '_', '.' or '-'", position)
+    if not NAME_RE.fullmatch(name):
+        raise InputError(f"bad job name {name!r}: use 1 to 64 letters, digits, '_', '.' or '-', starting with "
+                         "a letter, digit or '_'", position)
     return name
 
 

@@ -165,16 +165,31 @@ def test_an_unknown_timezone_is_refused_at_its_key():
     assert err.position.line == 6
 
 
-@pytest.mark.parametrize("name", ["", "has space", "a/b", "x" * 65, "..", "ünïcode", "semi;colon"],
-                         ids=["empty", "space", "slash", "too long", "dots only", "non-ascii", "semicolon"])
+@pytest.mark.parametrize("name", ["", "has space", "a/b", "x" * 65, "..", "ünïcode", "semi;colon", "-rf", "--help",
+                                  ".hidden"],
+                         ids=["empty", "space", "slash", "too long", "dots only", "non-ascii", "semicolon",
+                              "leading dash", "an option", "leading dot"])
 def test_bad_job_names_are_refused(name):
     with pytest.raises(InputError, match="job name"):
         check_name(name)
 
 
-@pytest.mark.parametrize("name", ["a", "docker_prune", "full-job.v2", "X" * 64])
+@pytest.mark.parametrize("name", ["a", "docker_prune", "full-job.v2", "X" * 64, "_private", "7-up", "a-"])
 def test_good_job_names_pass(name):
     assert check_name(name) == name
+
+
+def test_the_name_rule_says_what_a_name_may_start_with():
+    with pytest.raises(InputError) as caught:
+        check_name("-rf")
+    assert caught.value.message == ("bad job name '-rf': use 1 to 64 letters, digits, '_', '.' or '-', "
+                                    "starting with a letter, digit or '_'")
+
+
+def test_a_job_file_named_like_an_option_is_refused_at_its_name():
+    err = error_of(MINIMAL.replace('"nightly"', '"-rf"'))
+    assert "bad job name '-rf'" in err.message
+    assert err.position.line == 2
 
 
 def test_a_bad_name_in_a_job_file_is_a_job_file_error_at_its_line():
