@@ -320,7 +320,7 @@ class _Reader:
                 if "description" in value else f"Odin job {name}",
                 language=self.language(value["language"]),
                 file=self.relative_path("file", value["file"]),
-                schedule=self.schedule(value["runs"], timezone),
+                schedule=self.schedule(value["runs"], timezone, value.get("timezone")),
                 source=path,
                 folder=posixpath.dirname(path) or ".",
                 timezone=timezone,
@@ -392,14 +392,16 @@ class _Reader:
                              "use an IANA name such as Europe/Dublin") from None
         return text
 
-    def schedule(self, node: yaml.Node, timezone: str | None) -> CompiledSchedule:
+    def schedule(self, node: yaml.Node, timezone: str | None, zone_node: yaml.Node | None) -> CompiledSchedule:
+        """``runs`` compiled in ``timezone`` (the value of ``zone_node``), unless it names its own zone; naming
+        two different zones is an error at the ``timezone`` key."""
         from odin.grammar import compile_schedule
 
         text = self.text_value("runs", node)
         quoted = 1 if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') else 0
         line, column = node.start_mark.line + 1, node.start_mark.column + 1 + quoted
         try:
-            return compile_schedule(text, timezone=timezone, source=self.source, line=line, column=column)
+            compiled = compile_schedule(text, timezone=timezone, source=self.source, line=line, column=column)
         except ScheduleError as err:
             if err.position is not None and err.position.line >= line:
                 # Show the job file's own line under the caret, not the bare schedule string.
@@ -407,6 +409,10 @@ class _Reader:
             elif err.position is None:
                 err.position = self.position(node)
             raise
+        if zone_node is not None and compiled.schedule.zone is not None and compiled.timezone != timezone:
+            raise self.error(zone_node, f"'timezone' {timezone} conflicts with the zone in 'runs' "
+                             f"({compiled.timezone})", "name the zone in one place: in 'runs' or in 'timezone'")
+        return compiled
 
     def env(self, node: yaml.Node) -> tuple[tuple[str, str], ...]:
         entries = self.mapping(node, "env", ())

@@ -159,6 +159,20 @@ def test_an_unknown_language_suggests_the_closest():
     assert (err.position.line, err.position.column) == (3, 13)
 
 
+def test_a_timezone_that_contradicts_the_zone_in_runs_is_refused_at_the_timezone_key():
+    text = MINIMAL.replace("every day at 02:00", "every day at 9:00 in Europe/Paris")
+    err = error_of(text + '  timezone: "America/New_York"\n')
+    assert err.message == "'timezone' America/New_York conflicts with the zone in 'runs' (Europe/Paris)"
+    assert (err.position.source, err.position.line, err.position.column) == ("job.yml", 6, 13)
+    assert err.exit_code == 2
+
+
+def test_the_same_zone_in_runs_and_timezone_is_fine():
+    text = MINIMAL.replace("every day at 02:00", "every day at 9:00 in Europe/Paris")
+    spec = parse_job(text + '  timezone: "Europe/Paris"\n', source="job.yml")
+    assert spec.schedule.oncalendar == ("*-*-* 09:00:00 Europe/Paris",)
+
+
 def test_an_unknown_timezone_is_refused_at_its_key():
     err = error_of(job_text(timezone='"Mars/Olympus"'))
     assert err.message == "unknown time zone 'Mars/Olympus'"
