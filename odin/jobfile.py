@@ -142,6 +142,18 @@ def check_name(name: str, position: Position | None = None) -> str:
     return name
 
 
+def check_line(label: str, value: str) -> str:
+    """Return ``value`` when a job file could hold it: not blank, no line break or control character.
+
+    :raises InputError: naming ``label`` (an option such as ``--description``) otherwise.
+    """
+    if _CONTROL_RE.search(value):
+        raise InputError(f"{label} contains a line break or control character", hint="give it on one line")
+    if not value.strip():
+        raise InputError(f"{label} is empty")
+    return value
+
+
 def parse_duration(text: str) -> Duration:
     """``10m``, ``1h30m``, ``90s``, ``500ms`` or a bare number of seconds, as a :class:`Duration`.
 

@@ -594,10 +594,11 @@ def generate(name: str, language: str, runs: str, *, description: str | None = N
              directory: Path = Path("."), force: bool = False) -> list[Path]:
     """Write ``<name>.yml`` and a starter program using the in-job library; return their paths.
 
-    :raises InputError: on a bad name, language or schedule, or when a file exists and not ``force``.
+    :raises InputError: on a bad name, language, schedule or description (as ``deploy`` would refuse them), or
+        when a file exists and not ``force``; nothing is written then.
     """
     from odin.grammar import compile_schedule
-    from odin.jobfile import Language
+    from odin.jobfile import Language, check_line
     from odin.starters import starters
 
     check_name(name)
@@ -606,9 +607,13 @@ def generate(name: str, language: str, runs: str, *, description: str | None = N
     except ValueError:
         choices = [item.value for item in Language]
         raise InputError(f"unknown language '{language}'", hint=f"languages: {', '.join(choices)}") from None
+    check_line("--runs", runs)
     compile_schedule(runs, source="--runs")
+    if description is not None:
+        check_line("--description", description)
     files = starters(name, lang, runs, description or f"What {name} does.")
     paths = [directory / f.filename for f in files]
+    parse_job(files[0].text, source=str(paths[0]))  # what deploy will check first
     existing = [str(p) for p in paths if p.exists()]
     if existing and not force:
         raise InputError(f"{', '.join(existing)} already exists", hint="use --force to overwrite")

@@ -50,6 +50,14 @@ def test_generate_refuses_a_bad_schedule_with_exit_code_2(cli, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_generate_refuses_a_description_deploy_would_refuse_with_exit_code_2(cli, tmp_path):
+    code, out, err = cli("generate", "--name", "gx", "--runs", "never", "--description", "a\nb", "--dir",
+                         str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.splitlines()[0] == "odin: --description contains a line break or control character"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_list_with_no_jobs_says_so_without_asking_systemd(cli):
     assert cli("list") == (0, "no jobs deployed\n", "")
     assert cli("list", "--json") == (0, "[]\n", "")

@@ -141,3 +141,15 @@ def test_generate_refuses_bad_input_and_writes_nothing(tmp_path, name, language,
     with pytest.raises(error):
         generate(name, language, runs, directory=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("runs, description, message", [
+    ("never", "a\nb", "--description contains a line break or control character"),
+    ("never", "   ", "--description is empty"),
+    ("every day\nat 09:00", None, "--runs contains a line break or control character"),
+], ids=["two-line description", "blank description", "two-line schedule"])
+def test_generate_refuses_what_deploy_would_refuse_and_writes_nothing(tmp_path, runs, description, message):
+    with pytest.raises(InputError) as caught:
+        generate("gx", "bash", runs, description=description, directory=tmp_path)
+    assert caught.value.message == message
+    assert list(tmp_path.iterdir()) == []
