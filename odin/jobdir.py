@@ -1,6 +1,7 @@
 """Job directories: which files a job brings along, how they are compared, and the record Odin keeps there.
 
-A deployed job's directory ``<jobs_dir>/<name>/`` holds a copy of its files and ``.odin/``: the job file as
+A deployed job's directory ``<jobs_dir>/<name>/`` holds a copy of its job file's whole folder (helper modules,
+data, the other job files beside it), the job file again as ``odin_job.yml``, and ``.odin/``: the job file as
 deployed (``job.yml``) and ``state.json``, what Odin knows that the job file does not say (its links, the user
 it runs as).
 """
@@ -81,21 +82,14 @@ def job_files(paths: Iterable[Path]) -> list[Path]:
 def copy_list(spec: JobSpec) -> dict[str, Path]:
     """The files copied into a job's directory, by relative path.
 
-    A folder that holds just this one job file is copied whole (the job's helpers and data come along);
-    a folder shared by several job files gives each job only its job file, its ``file`` and its ``env_file``.
+    The job file's folder is copied whole, subfolders too (but not those in :data:`SKIPPED_DIRS`), so that the
+    modules a program imports and the data it reads come along, even when several job files share the folder.
     The job file is also copied as ``odin_job.yml``, where ``odin.config()`` finds it.
 
-    :raises JobFileError: when the folder is too big to be one job's.
+    :raises JobFileError: when the folder holds more than :data:`MAX_FILES` files, too many to be one job's.
     """
     folder = Path(spec.folder)
     job_file = Path(spec.source)
-    with os.scandir(folder) as entries:
-        siblings = sum(1 for e in entries if e.name.endswith((".yml", ".yaml")) and e.is_file())
-    if siblings > 1:
-        names = [job_file.name, spec.file]
-        if spec.env_file and not spec.env_file.startswith("/"):
-            names.append(spec.env_file)
-        return {name: folder / name for name in names} | {LIBRARY_JOB_FILE: job_file}
     files = {}
     for path in walk(folder):
         files[path.relative_to(folder).as_posix()] = path

@@ -34,9 +34,23 @@ def test_a_folder_of_its_own_is_copied_whole():
     assert sorted(copy_list(spec)) == ["bin/full.sh", "full.env", "full.yml", "odin_job.yml"]
 
 
-def test_a_shared_folder_gives_each_job_only_its_own_files():
+def test_a_folder_shared_by_several_job_files_is_copied_whole_for_each():
     spec = load_job(DATA / "flat" / "alpha.yml")
-    assert sorted(copy_list(spec)) == ["alpha.sh", "alpha.yml", "odin_job.yml"]
+    assert sorted(copy_list(spec)) == ["README.txt", "alpha.sh", "alpha.yml", "beta.sh", "beta.yml",
+                                       "odin_job.yml"]
+
+
+def test_a_helper_module_beside_several_job_files_comes_along(tmp_path):
+    for job in ("a", "b"):
+        (tmp_path / f"{job}.py").write_text("import helper\n")
+        (tmp_path / f"{job}.yml").write_text(f'job:\n  name: "{job}"\n  language: "python3"\n  file: "{job}.py"\n'
+                                             '  runs: "never"\n')
+    (tmp_path / "helper.py").write_text("VALUE = 1\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "helper.cpython-311.pyc").write_bytes(b"\0")
+    files = copy_list(load_job(tmp_path / "a.yml"))
+    assert files["helper.py"] == tmp_path / "helper.py"
+    assert sorted(files) == ["a.py", "a.yml", "b.py", "b.yml", "helper.py", "odin_job.yml"]
 
 
 def test_the_job_file_is_also_where_the_library_looks_for_it():
