@@ -20,7 +20,7 @@ import shutil
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -43,8 +43,16 @@ logger = logging.getLogger(__name__)
 #: What ``list`` reads of each unit at first: enough for states, next runs and whether a service ever ran.
 LIST_PROPERTIES = {"service": ("ExecMainStartTimestamp",), "timer": ("NextElapseUSecRealtime",)}
 
+#: Where enabling a timer puts its link (its units say ``WantedBy=timers.target``), and systemd's config dir.
+WANTS_DIR = "timers.target.wants"
+CONFIG_DIR = Path("/etc/systemd/system")
+
 #: Searched for interpreters before the caller's PATH: the directories a service sees by default.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+#: Unit file states systemd may have cached from before a change; others (masked...) are kept as read.
+CACHED_STATES = ("enabled", "disabled", "")
 
 
 class Change(StrEnum):
@@ -187,6 +195,25 @@ class JobService:
         except FileNotFoundError:
             raise JobNotFound(name) from None
 
+    def timer_enabled(self, name: str) -> bool:
+        """Whether the job's timer is enabled: its link in ``timers.target.wants`` is on disk.
+
+        The link is what a reboot goes by. systemd's ``UnitFileState`` is cached until the next daemon-reload,
+        and a disable without one (as ``pause`` does) leaves it saying "enabled".
+        """
+        link = unit_name(name, "timer")
+        folders = {self.settings.unit_dir, CONFIG_DIR}
+        return any(os.path.lexists(os.path.join(folder, WANTS_DIR, link)) for folder in folders)
+
+    def _enablement_from_disk(self, statuses: dict[str, UnitStatus]) -> dict[str, UnitStatus]:
+        """``statuses`` with each Odin timer's enablement read from disk (see :meth:`timer_enabled`)."""
+        for unit, status in statuses.items():
+            name = unit.removeprefix("odin-").removesuffix(".timer")
+            if unit == unit_name(name, "timer") and status.unit_file_state in CACHED_STATES:
+                enabled = self.timer_enabled(name)
+                statuses[unit] = replace(status, unit_file_state="enabled" if enabled else "disabled")
+        return statuses
+
     def records(self) -> list[JobRecord]:
         """Every deployed job's record, by name."""
         out = []
@@ -244,10 +271,8 @@ class JobService:
             return self._apply(plans)
 
     def _enabled_timers(self, names: list[str]) -> set[str]:
-        """Which of these jobs have an enabled timer, asked of systemd in one batch."""
-        timers = [unit_name(n, "timer") for n in names if self.unit_path(n, "timer").exists()]
-        statuses = self.systemd.statuses(timers, patterns=["odin-*"], only={"timer": ("UnitFileState",)})
-        return {n for n in names if (s := statuses.get(unit_name(n, "timer"))) is not None and s.enabled}
+        """Which of these jobs have an enabled timer."""
+        return {n for n in names if self.unit_path(n, "timer").exists() and self.timer_enabled(n)}
 
     def modify(self, name: str, *, runs: str | None = None, description: str | None = None,
                file: Path | None = None) -> Deployment:
@@ -300,7 +325,7 @@ class JobService:
         if old_timer is None:
             enabled = False
         elif enabled is None:
-            enabled = self.systemd.status(timer.name).enabled
+            enabled = self.timer_enabled(spec.name)
         return _Plan(spec, record, job_text, units, files,
                      old_service=read_text(self.unit_path(spec.name, "service")), old_timer=old_timer,
                      old_state=old_state, old_job_text=read_text(job_dir / META_DIR / JOB_FILE),
@@ -433,7 +458,7 @@ class JobService:
         """Stop and disable a job's timer: it stays paused across reboots until resumed."""
         timer = self._timer_of(name)
         with self.lock():
-            if not self.systemd.status(timer).enabled:
+            if not self.timer_enabled(name):
                 return Toggle(name, Change.UNCHANGED, "already paused")
             self.systemd.disable_now(timer)
         return Toggle(name, Change.UPDATED, "paused")
@@ -443,7 +468,7 @@ class JobService:
         timer = self._timer_of(name)
         with self.lock():
             status = self.systemd.status(timer)
-            if status.enabled and status.active_state == "active":
+            if self.timer_enabled(name) and status.active_state == "active":
                 return Toggle(name, Change.UNCHANGED, "already active")
             self.systemd.enable_now(timer)
         return Toggle(name, Change.UPDATED, "resumed")
@@ -533,6 +558,7 @@ class JobService:
                  or statuses[unit].active_state != "inactive"]
         again += [timer for timer in timers if statuses[timer].active_state != "active"]
         statuses.update(self.systemd.statuses(again))
+        self._enablement_from_disk(statuses)
         return [JobSummary(r.name, r.runs, r.description,
                            self._status(r.name, statuses, journal.get(r.name), now),
                            runs.durations if (runs := recent.get(r.name)) else ()) for r in records]
@@ -544,7 +570,8 @@ class JobService:
         """
         self.record(name)
         last = _journal_runs(name, 1)
-        return self._status(name, self.systemd.statuses(self._units(name)), last[0] if last else None,
+        statuses = self._enablement_from_disk(self.systemd.statuses(self._units(name)))
+        return self._status(name, statuses, last[0] if last else None,
                             now or datetime.now(UTC))
 
     def _units(self, name: str) -> list[str]:
@@ -567,7 +594,7 @@ class JobService:
         now = now or datetime.now(UTC)
         record = self.record(name)
         spec, text = self.deployed_spec(name)
-        statuses = self.systemd.statuses(self._units(name))
+        statuses = self._enablement_from_disk(self.systemd.statuses(self._units(name)))
         last_runs = _journal_runs(name, count)
         if not last_runs:
             last = last_run_from_unit(statuses[unit_name(name, "service")])

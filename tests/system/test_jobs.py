@@ -91,6 +91,24 @@ def test_pause_survives_a_daemon_reexec_and_resume_rearms_the_timer(odin, servic
     assert next_elapse(systemd, job_name) == next_runs(load_job(path).schedule, datetime.now(UTC), 1)[0]
 
 
+def test_a_job_paused_after_being_linked_to_shows_as_paused(odin, service, systemd, settings, make_job, job_name):
+    first, then = job_name, f"{job_name}-then"
+    service.deploy([make_job(first, runs="every day at 04:05"), make_job(then, runs="every day at 04:06")])
+    try:
+        assert odin("link", first, then).returncode == 0
+        assert odin("pause", then).stdout.strip() == f"{then}: paused"
+        assert not (settings.unit_dir / "timers.target.wants" / f"odin-{then}.timer").exists()
+        status = service.status(then)
+        assert (status.state, status.next_run) == (JobState.PAUSED, None)
+        assert json.loads(odin("status", then, "--json").stdout)["state"] == "paused"
+        assert {job.name: job.status.state for job in service.list_jobs()}[then] is JobState.PAUSED
+        assert odin("pause", then).stdout.strip() == f"{then}: already paused"
+        assert odin("resume", then).stdout.strip() == f"{then}: resumed"
+        assert service.status(then).state is JobState.ACTIVE
+    finally:
+        service.remove(then, force=True)
+
+
 def test_a_paused_job_stays_paused_when_redeployed(service, make_job, job_name):
     path = make_job(job_name, runs="every day at 04:05")
     service.deploy([path])
