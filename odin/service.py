@@ -515,12 +515,18 @@ class JobService:
         return Toggle(source, Change.UPDATED, f"{target} now runs on {kind} of {source}")
 
     def unlink(self, source: str, target: str) -> Toggle:
-        """Remove any link from ``source`` to ``target``."""
+        """Remove any link from ``source`` to ``target``.
+
+        :raises JobNotFound: when either job is not deployed (a link to a job no longer deployed still goes).
+        :raises OdinError: when ``target`` is not linked after ``source``.
+        """
         self.record(source)
         with self.lock():
             record = self.record(source)
             if target not in record.links:
-                return Toggle(source, Change.UNCHANGED, f"{source} has no link to {target}")
+                self.record(target)
+                raise OdinError(f"{target} is not linked after {source}",
+                                hint=f"odin describe {source} shows what runs after it")
             self._relink(record, (tuple(j for j in record.on_success if j != target),
                                   tuple(j for j in record.on_failure if j != target)))
         return Toggle(source, Change.UPDATED, f"{target} no longer runs after {source}")

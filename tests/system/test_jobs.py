@@ -189,6 +189,9 @@ def test_a_link_runs_the_next_job_after_success_and_another_after_failure(odin, 
         assert odin("unlink", names["fails"], names["alert"]).stdout.strip() == (
             f"{names['alert']} no longer runs after {names['fails']}")
         assert "OnFailure=" not in service.unit_path(names["fails"], "service").read_text()
+        again = odin("unlink", names["fails"], names["alert"])
+        assert (again.returncode, again.stderr.splitlines()[0]) == (
+            1, f"odin: {names['alert']} is not linked after {names['fails']}")
     finally:
         for name in names.values():
             if service.job_dir(name).exists():

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from odin.commands.jobs import table
+from odin.jobdir import JobRecord
 
 # Nothing listens here: a command that reached systemd would fail loudly.
 NO_BUS = "unix:path=/nonexistent/odin-test-bus"
@@ -65,6 +66,26 @@ def test_list_with_no_jobs_says_so_without_asking_systemd(cli):
 
 @pytest.mark.parametrize("argv", [["status", "ghost"], ["pause", "ghost"], ["describe", "ghost", "--json"]])
 def test_an_unknown_job_exits_1(cli, argv):
+    assert cli(*argv) == (1, "", "odin: no job named 'ghost' is deployed\n")
+
+
+def deployed(tmp_path: Path, *names: str) -> None:
+    """Job records as deploy leaves them, for commands that fail before asking systemd."""
+    for name in names:
+        meta = tmp_path / "jobs" / name / ".odin"
+        meta.mkdir(parents=True)
+        (meta / "state.json").write_text(JobRecord(name, f"/src/{name}.yml", "root").to_json())
+
+
+def test_unlinking_jobs_that_are_not_linked_exits_1_and_says_so(cli, tmp_path):
+    deployed(tmp_path, "a", "b")
+    code, out, err = cli("unlink", "a", "b")
+    assert (code, out, err.splitlines()[0]) == (1, "", "odin: b is not linked after a")
+
+
+@pytest.mark.parametrize("argv", [["unlink", "a", "ghost"], ["unlink", "ghost", "a"]])
+def test_unlinking_an_unknown_job_exits_1(cli, tmp_path, argv):
+    deployed(tmp_path, "a")
     assert cli(*argv) == (1, "", "odin: no job named 'ghost' is deployed\n")
 
 
