@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from odin.errors import OdinError
+from odin.errors import InputError, OdinError
 
 if TYPE_CHECKING:  # the run model loads only when a log is shown, to keep every command's start-up short
     from odin.runs import OutputLine, Record, RunRecord
@@ -22,23 +22,58 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="The job's name.")],
         runs: Annotated[int, typer.Option("--runs", min=1, help="How many recent runs to list.")] = 10,
         run: Annotated[str | None, typer.Option("--run", help="Show one run (its ID or a unique prefix).")] = None,
-        follow: Annotated[bool, typer.Option("-f", "--follow", help="Follow the running (or next) run live.")] = False,
+        follow: Annotated[bool, typer.Option(
+            "-f", "--follow", help="Follow the running (or next) run live; with --run, that run.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Show a job's recent runs, one run's output and records, or follow a run as it happens."""
         from odin import journal
 
+        if run is not None and not run.strip():
+            raise InputError("empty run ID", hint=f"odin log {name} lists the runs with their IDs")
         if follow:
-            raise typer.Exit(follow_run(name, as_json))
+            raise typer.Exit(follow_run(name, as_json, run))
         if run is not None:
-            found = journal.run(name, run)
-            if found is None:
-                raise OdinError(f"no run '{run}' of job '{name}' in the journal")
-            typer.echo(json.dumps({"job": name, "runs": [found.to_json()]}) if as_json else format_run(found))
+            typer.echo(_show(name, _find(name, run), as_json))
             return
         recent = journal.runs(name, runs)
+        if not recent:
+            _check_known(name)
         typer.echo(json.dumps({"job": name, "runs": [r.to_json() for r in recent]}) if as_json
                    else format_runs(name, recent))
+
+
+def _check_known(name: str) -> None:
+    """Fail unless job ``name`` is deployed or has runs in the journal (a removed job's runs still show).
+
+    :raises OdinError: naming the job, when it is neither.
+    """
+    from odin import journal
+    from odin.settings import load_settings
+    from odin.jobdir import META_DIR, STATE_FILE
+
+    deployed = (load_settings().jobs_dir / name / META_DIR / STATE_FILE).exists()
+    if deployed or journal.runs(name, 1, records=False):
+        return
+    raise OdinError(f"no job named '{name}': it is not deployed and has no runs in the journal")
+
+
+def _find(name: str, run_id: str) -> RunRecord:
+    """One run of the job, with its output.
+
+    :raises OdinError: when the journal holds no such run (or no such job).
+    """
+    from odin import journal
+
+    found = journal.run(name, run_id)
+    if found is None:
+        _check_known(name)
+        raise OdinError(f"no run '{run_id}' of job '{name}' in the journal")
+    return found
+
+
+def _show(name: str, run: RunRecord, as_json: bool) -> str:
+    return json.dumps({"job": name, "runs": [run.to_json()]}) if as_json else format_run(run)
 
 
 def _local(moment: datetime | None) -> str:
@@ -104,16 +139,26 @@ def _timed(moment: datetime, text: str) -> str:
     return f"{moment.astimezone().strftime('%H:%M:%S.%f')[:-3]}  {text}"
 
 
-def follow_run(job: str, as_json: bool) -> int:
-    """Print the running run (or the next one) as it happens, until its summary; its outcome is the exit code."""
+def follow_run(job: str, as_json: bool, run: str | None = None) -> int:
+    """Print the running run (or the next one) as it happens, until its summary; its outcome is the exit code.
+
+    With ``run`` (an ID or a unique prefix), follow that run while it runs, or print it when it has ended.
+    """
     from odin import journal
     from odin.records import format_time
     from odin.runs import Record, RunOutcome, RunRecord
 
-    last = journal.last_run(job)
-    if last is not None and last.outcome is RunOutcome.RUNNING:
+    if run is not None:
+        chosen = _find(job, run)
+        if chosen.outcome is not RunOutcome.RUNNING:
+            typer.echo(_show(job, chosen, as_json))
+            return 0 if chosen.outcome is RunOutcome.SUCCESS else 1
+        run_id = chosen.run
+    elif (last := journal.last_run(job)) is not None and last.outcome is RunOutcome.RUNNING:
         run_id = last.run
     else:
+        if last is None:
+            _check_known(job)
         typer.echo(f"waiting for the next run of '{job}'...", err=True)
         start = next(journal.follow_entries([f"ODIN_JOB={job}", "ODIN_KIND=start"]))
         run_id = start["ODIN_RUN"]

@@ -426,6 +426,40 @@ def test_odin_log_follow_prints_a_running_job_live_and_ends_with_its_outcome(job
     assert any(line.endswith("[result] failure: went") for line in rest)
 
 
+def test_odin_log_follow_of_one_run_prints_it_when_ended_and_follows_it_while_running(job):
+    go = job.directory / "go"
+    job.install(f"""
+        import os, time
+        print("started", flush=True)
+        while not os.path.exists({str(go)!r}):
+            time.sleep(0.01)
+        print("went", flush=True)
+    """, [SYSTEM_PYTHON, "-u", "job.py"])
+    go.write_text("")
+    assert job.start() == 0
+    [ended] = [s["ODIN_RUN"] for s in job.wait_for_summaries(1)]
+    shown = subprocess.run([sys.executable, "-m", "odin", "log", job.name, "--run", ended[:8], "-f"],
+                           capture_output=True, text=True, timeout=20)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(f"run {ended} of {job.name}: succeeded after ")
+    assert [line.split("  ", 1)[1] for line in lines[lines.index("") + 1:]] == ["started", "went"]
+
+    go.unlink()
+    job.start(wait=False)
+    starts = wait_until(lambda: len(found := journal(f"ODIN_JOB={job.name}", "ODIN_KIND=start")) == 2 and found,
+                        what="the second run to start")
+    running = starts[-1]["ODIN_RUN"]
+    follower = subprocess.Popen([sys.executable, "-m", "odin", "log", job.name, "--run", running, "-f"],
+                                stdout=subprocess.PIPE, text=True)
+    assert follower.stdout is not None
+    assert follower.stdout.readline().split("  ", 1)[1].strip() == "started"
+    go.write_text("")
+    rest = follower.communicate(timeout=30)[0].splitlines()
+    assert follower.returncode == 0
+    assert rest[-1].startswith(f"run {running} of {job.name}: succeeded after ")
+
+
 def test_removing_a_job_deletes_its_pushgateway_group(job, pushgateway):
     job.install('import odin\nodin.watch(1, name="n")\n', [SYSTEM_PYTHON, "-u", "job.py"])
     assert job.start() == 0

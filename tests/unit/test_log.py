@@ -1,9 +1,13 @@
-"""``odin log``'s text forms: the run table and one run with its output and records in time order."""
+"""``odin log``'s text forms (the run table, one run with its output and records in time order) and its
+answers for jobs it does not know, read from an empty journal directory."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from odin.commands.log import format_ending, format_record, format_run, format_runs
+from odin.jobdir import JobRecord
 from odin.records import Kind
 from odin.runs import OutputLine, Record, RunOutcome, RunRecord
 
@@ -51,3 +55,31 @@ def test_a_killed_run_names_its_signal():
     killed = RunRecord(job="j", run="r", start=T0, end=at(10), duration_s=0.01, signal="SIGKILL",
                        outcome=RunOutcome.FAILURE)
     assert format_ending(killed) == "run r of j: failed after 0.010 s (killed by SIGKILL)"
+
+
+@pytest.fixture
+def empty_journal(tmp_path, monkeypatch):
+    (tmp_path / "journal").mkdir()
+    monkeypatch.setenv("ODIN_JOURNAL_DIR", str(tmp_path / "journal"))
+    monkeypatch.setenv("ODIN_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.setenv("ODIN_CONFIG", str(tmp_path / "no-config.yml"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv", [[], ["--run", "0123"], ["-f"], ["--run", "0123", "-f"]])
+def test_a_job_neither_deployed_nor_in_the_journal_is_unknown(cli, empty_journal, argv):
+    assert cli("log", "ghost", *argv) == (
+        1, "", "odin: no job named 'ghost': it is not deployed and has no runs in the journal\n")
+
+
+def test_a_deployed_job_that_never_ran_has_no_runs(cli, empty_journal):
+    meta = empty_journal / "jobs" / "quiet" / ".odin"
+    meta.mkdir(parents=True)
+    (meta / "state.json").write_text(JobRecord("quiet", "/src/quiet.yml", "root").to_json())
+    assert cli("log", "quiet") == (0, "no runs of 'quiet' in the journal\n", "")
+
+
+@pytest.mark.parametrize("follow", [[], ["-f"]])
+def test_an_empty_run_id_is_bad_input(cli, empty_journal, follow):
+    code, out, err = cli("log", "quiet", "--run", "", *follow)
+    assert (code, out, err.splitlines()[0]) == (2, "", "odin: empty run ID")
