@@ -30,6 +30,7 @@ class JobState(StrEnum):
     MANUAL = "manual"  #: it has no timer (``runs: never``): started by hand or by a link
     INACTIVE = "inactive"  #: its timer is enabled but stopped (by hand, or it failed)
     MISSING = "missing"  #: systemd has no unit for it
+    DAMAGED = "damaged"  #: its record in the job directory cannot be read: remove or redeploy it
 
 
 class RunOutcome(StrEnum):

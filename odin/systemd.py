@@ -57,8 +57,22 @@ TIMER_PROPERTIES = {
 #: The properties :meth:`Systemd.status` reads, per unit suffix.
 PROPERTIES = {"service": SERVICE_PROPERTIES, "timer": TIMER_PROPERTIES}
 
+#: The bus used when no address is given and ``DBUS_SYSTEM_BUS_ADDRESS`` is unset.
+DEFAULT_BUS = "unix:path=/run/dbus/system_bus_socket"
+
+
+def unreachable(address: str | None, detail: str) -> SystemdError:
+    """The error for a bus on which no systemd answers, saying what to do."""
+    where = address or os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_BUS
+    return SystemdError(f"cannot reach systemd over D-Bus ({where}: {detail}): is systemd running? "
+                        "On a machine without systemd, see scripts/sandbox.sh")
+
+
 #: D-Bus error name -> the Odin error it becomes (given the unit concerned and systemd's message).
 ERRORS: dict[str, Any] = {
+    # A bus without systemd on it.
+    "org.freedesktop.DBus.Error.ServiceUnknown": lambda unit, msg: unreachable(None, msg),
+    "org.freedesktop.DBus.Error.NameHasNoOwner": lambda unit, msg: unreachable(None, msg),
     "org.freedesktop.systemd1.NoSuchUnit": lambda unit, msg: JobNotFound(_job_of(unit)),
     "org.freedesktop.systemd1.LoadFailed":
         lambda unit, msg: SystemdError(f"systemd cannot load {unit}: {msg}"),
@@ -124,15 +138,29 @@ class Systemd:
         from pystemd.dbuslib import DBus, DBusAddress
 
         register_pystemd_signatures()
+        from pystemd.dbusexc import DBusBaseError
+
         bus = _private_bus() if direct and self.address is None else None
         if bus is None:
             bus = DBusAddress(self.address.encode()) if self.address else DBus()
-            with _errors(unit):
+            try:
                 bus.open()
+            except DBusBaseError as err:
+                code = getattr(err, "errno", None)
+                detail = os.strerror(-code) if isinstance(code, int) and code < 0 else _message(err)
+                raise unreachable(self.address, detail) from None
         try:
             yield _Bus(bus)
         finally:
             bus.close()
+
+    def ping(self) -> None:
+        """Check that systemd answers on the bus, with one cheap property read.
+
+        :raises SystemdError: when it does not, saying what to do.
+        """
+        with self._bus() as bus, _errors("systemd"):
+            bus.get(_PATH, "org.freedesktop.systemd1.Manager", "Version", "s")
 
     def reload(self) -> None:
         """``systemctl daemon-reload``: re-read every unit file; returns when done."""
@@ -412,6 +440,11 @@ def _job_of(unit: str) -> str:
     return match.group(1) if match else unit
 
 
+def _message(err: Any) -> str:
+    """The message of a pystemd D-Bus error, as text."""
+    return err.err_message.decode() if isinstance(err.err_message, bytes) else str(err.err_message)
+
+
 @contextmanager
 def _errors(unit: str) -> Iterator[None]:
     """Turn pystemd's D-Bus errors into Odin errors through :data:`ERRORS`."""
@@ -423,7 +456,7 @@ def _errors(unit: str) -> Iterator[None]:
         name = getattr(err, "err_name", "") or _PYSTEMD_NAMES.get(type(err).__name__, "")
         if isinstance(name, bytes):
             name = name.decode()
-        message = err.err_message.decode() if isinstance(err.err_message, bytes) else str(err.err_message)
+        message = _message(err)
         make = ERRORS.get(name)
         if make is not None:
             raise make(unit, message) from None

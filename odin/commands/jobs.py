@@ -112,6 +112,9 @@ def register(app: typer.Typer) -> None:
     def list_command(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
         """List deployed jobs: schedule, next and last run, last outcome, state."""
         jobs = _service().list_jobs()
+        for job in jobs:
+            if job.problem:
+                typer.echo(f"odin: {job.problem}", err=True)
         if as_json:
             typer.echo(json.dumps([{**status_json(j.status), "runs": j.runs, "description": j.description}
                                    for j in jobs], indent=2))
@@ -119,8 +122,8 @@ def register(app: typer.Typer) -> None:
         if not jobs:
             typer.echo("no jobs deployed")
             return
-        rows = [[j.name, j.runs, when(j.status.next_run), when(j.status.last_started), str(j.status.outcome),
-                 str(j.status.state)] for j in jobs]
+        rows = [[j.name, j.runs or "-", when(j.status.next_run), when(j.status.last_started),
+                 str(j.status.outcome), str(j.status.state)] for j in jobs]
         typer.echo(table(["NAME", "SCHEDULE", "NEXT RUN", "LAST RUN", "OUTCOME", "STATE"], rows))
 
     @app.command()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from odin.errors import JobFileError
-from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord, copy_list, job_files, same_files, stage
+from odin.jobdir import (JOB_FILE, META_DIR, STATE_FILE, DamagedJob, JobRecord, copy_list, job_files, parse_record,
+                         same_files, stage)
 from odin.jobfile import load_job
 
 DATA = Path(__file__).parent.parent / "data" / "jobs"
@@ -98,3 +99,21 @@ def test_the_record_survives_a_round_trip_through_json():
     record = JobRecord("a", "/srv/a/job.yml", "root", None, ("b",), ("c", "d"))
     assert JobRecord.from_json(record.to_json()) == record
     assert record.links == ("b", "c", "d")
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"{garbage", "is not valid JSON (Expecting property name enclosed in double quotes at line 1 column 2)"),
+    (b"\xff\xfe", "is not UTF-8 text"),
+    (b"[1, 2]", "does not hold a job's record (an object with 'name' and 'source')"),
+    (b'{"name": "x"}', "does not hold a job's record (an object with 'name' and 'source')"),
+    (b'{"name": 7, "source": "/x.yml"}', "does not hold a job's record (an object with 'name' and 'source')"),
+], ids=["not json", "not utf-8", "a list", "no source", "a number for a name"])
+def test_a_damaged_record_names_its_job_file_and_what_to_do(data, reason):
+    path = "/var/lib/odin/jobs/nightly/.odin/state.json"
+    with pytest.raises(DamagedJob) as caught:
+        parse_record(data, path)
+    assert caught.value.name == "nightly"
+    assert caught.value.exit_code == 1
+    assert caught.value.render() == (
+        f"job 'nightly' is damaged: {path} {reason}\n"
+        "remove it with 'odin remove nightly', or deploy its job file again over it with 'odin deploy -f FILE'")

@@ -64,6 +64,52 @@ def test_list_with_no_jobs_says_so_without_asking_systemd(cli):
     assert cli("list", "--json") == (0, "[]\n", "")
 
 
+UNREACHABLE = (f"odin: cannot reach systemd over D-Bus ({NO_BUS}: No such file or directory): is systemd running? "
+               "On a machine without systemd, see scripts/sandbox.sh\n")
+
+
+def test_deploy_without_systemd_says_so_and_writes_no_job(cli, tmp_path):
+    (tmp_path / "x.sh").write_text("true\n")
+    (tmp_path / "x.yml").write_text('job:\n  name: "x"\n  language: "sh"\n  file: "x.sh"\n  runs: "never"\n')
+    assert cli("deploy", "-f", str(tmp_path / "x.yml")) == (1, "", UNREACHABLE)
+    assert not (tmp_path / "jobs").exists() and not (tmp_path / "units").exists()
+
+
+def test_list_without_systemd_says_so_when_jobs_are_deployed(cli, tmp_path):
+    state = tmp_path / "jobs" / "x" / ".odin" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text('{"name": "x", "source": "/srv/x.yml", "user": "root"}')
+    assert cli("list") == (1, "", UNREACHABLE)
+
+
+def damaged_job(tmp_path: Path, name: str) -> Path:
+    state = tmp_path / "jobs" / name / ".odin" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text("{garbage")
+    return state
+
+
+def test_list_shows_a_damaged_job_as_such_and_says_what_to_do_on_stderr(cli, tmp_path):
+    state = damaged_job(tmp_path, "broken")
+    code, out, err = cli("list")
+    assert code == 0
+    assert out.splitlines()[1].split() == ["broken", "-", "-", "-", "unknown", "damaged"]
+    assert err.splitlines() == [
+        f"odin: job 'broken' is damaged: {state} is not valid JSON (Expecting property name enclosed in double "
+        "quotes at line 1 column 2)",
+        "remove it with 'odin remove broken', or deploy its job file again over it with 'odin deploy -f FILE'"]
+
+
+@pytest.mark.parametrize("argv", [["status", "broken"], ["describe", "broken"], ["run", "broken"],
+                                  ["modify", "broken", "--runs", "never"]])
+def test_commands_on_a_damaged_job_exit_1_with_the_file_and_no_traceback(cli, tmp_path, argv):
+    state = damaged_job(tmp_path, "broken")
+    code, out, err = cli(*argv)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"odin: job 'broken' is damaged: {state} is not valid JSON")
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("argv", [["status", "ghost"], ["pause", "ghost"], ["describe", "ghost", "--json"]])
 def test_an_unknown_job_exits_1(cli, argv):
     assert cli(*argv) == (1, "", "odin: no job named 'ghost' is deployed\n")

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 from odin.settings import Settings
-from odin.errors import InputError, JobFileError, JobNotFound, ScheduleError
-from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, JobRecord
+from odin.errors import InputError, JobFileError, JobNotFound, ScheduleError, SystemdError
+from odin.jobdir import JOB_FILE, META_DIR, STATE_FILE, DamagedJob, JobRecord
 from odin.jobfile import load_job
 from odin.service import JobService, generate
+from odin.status import JobState
 from odin.systemd import Systemd
 
 DATA = Path(__file__).parent.parent / "data" / "jobs"
@@ -81,10 +82,76 @@ def test_an_unknown_user_is_reported_at_the_user_key(service, tmp_path):
     assert caught.value.position.line == 6
 
 
+def test_a_deploy_without_systemd_fails_before_writing_anything(service, tmp_path, caplog):
+    (tmp_path / "a.sh").write_text("true\n")
+    (tmp_path / "a.yml").write_text('job:\n  name: "a"\n  language: "sh"\n  file: "a.sh"\n'
+                                    '  runs: "every day at 09:00"\n')
+    with pytest.raises(SystemdError, match=r"^cannot reach systemd over D-Bus \(unix:path=/nonexistent/odin-test-bus: "
+                                           r"No such file or directory\): is systemd running\?"):
+        service.deploy([tmp_path / "a.yml"])
+    assert everything_under(tmp_path / "units") == everything_under(tmp_path / "jobs") == []
+    assert caplog.records == []
+
+
 @pytest.mark.parametrize("command", ["status", "describe", "pause", "resume", "run", "remove"])
 def test_commands_on_an_unknown_job_say_it_is_not_deployed(service, command):
     with pytest.raises(JobNotFound, match="no job named 'ghost' is deployed"):
         getattr(service, command)("ghost")
+
+
+def damage(service: JobService, name: str) -> Path:
+    path = service.job_dir(name) / META_DIR / STATE_FILE
+    path.write_text("{garbage")
+    return path
+
+
+@pytest.mark.parametrize("command", ["status", "describe", "pause", "resume", "run", "record", "deployed_spec"])
+def test_commands_on_a_damaged_job_name_its_record_and_what_to_do(service, command):
+    add_record(service, JobRecord("a", "/a.yml", "root"))
+    path = damage(service, "a")
+    with pytest.raises(DamagedJob) as caught:
+        getattr(service, command)("a")
+    assert caught.value.message.startswith(f"job 'a' is damaged: {path} is not valid JSON")
+    assert caught.value.hint.startswith("remove it with 'odin remove a', or deploy its job file again")
+
+
+def test_modify_of_a_damaged_job_names_its_record(service):
+    add_record(service, JobRecord("a", "/a.yml", "root"))
+    damage(service, "a")
+    with pytest.raises(DamagedJob, match="job 'a' is damaged"):
+        service.modify("a", runs="never")
+
+
+def test_a_damaged_job_is_left_out_of_the_records_and_named_by_the_scan(service):
+    for name in ("a", "b", "c"):
+        add_record(service, JobRecord(name, f"/{name}.yml", "root"))
+    damage(service, "b")
+    assert [r.name for r in service.records()] == ["a", "c"]
+    records, damaged = service.scan()
+    assert ([r.name for r in records], [d.name for d in damaged]) == (["a", "c"], ["b"])
+
+
+def test_a_link_to_a_healthy_job_still_works_beside_a_damaged_one(service):
+    add_record(service, JobRecord("a", "/a.yml", "root", on_success=("b",)))
+    add_record(service, JobRecord("b", "/b.yml", "root"))
+    add_record(service, JobRecord("c", "/c.yml", "root"))
+    damage(service, "c")
+    with pytest.raises(InputError, match="would make a cycle: b -> a -> b"):
+        service.link("b", "a")
+
+
+def test_a_damaged_job_is_listed_as_damaged_with_its_problem(service):
+    add_record(service, JobRecord("a", "/a.yml", "root"))
+    path = damage(service, "a")
+    [job] = service.list_jobs()
+    assert (job.name, job.status.state, job.runs) == ("a", JobState.DAMAGED, "")
+    assert job.problem.startswith(f"job 'a' is damaged: {path} is not valid JSON")
+
+
+def test_a_deploy_under_way_is_not_listed_as_a_job(service):
+    add_record(service, JobRecord("a", "/a.yml", "root"))
+    (service.settings.jobs_dir / "a").rename(service.settings.jobs_dir / ".new~a~0123abcd")
+    assert service.scan() == ([], [])
 
 
 def test_a_link_that_would_close_a_cycle_is_refused(service):

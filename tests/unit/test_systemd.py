@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from odin.errors import InputError
+from odin.errors import InputError, SystemdError
 from odin.systemd import Systemd, UnitStatus, decode
 
 needs_analyze = pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
@@ -16,6 +16,24 @@ GOOD_TIMER = "[Unit]\nDescription=t\n[Timer]\nOnCalendar=*-*-* 03:00:00\nUnit=od
 
 def test_creating_the_adapter_does_no_io():
     assert Systemd("unix:path=/nonexistent/socket").address == "unix:path=/nonexistent/socket"
+
+
+NOWHERE = "unix:path=/nonexistent/odin-test-bus"
+UNREACHABLE = (f"cannot reach systemd over D-Bus ({NOWHERE}: No such file or directory): is systemd running? "
+               "On a machine without systemd, see scripts/sandbox.sh")
+
+
+def test_a_bus_with_no_systemd_behind_it_fails_the_ping_saying_what_to_do():
+    with pytest.raises(SystemdError) as caught:
+        Systemd(NOWHERE).ping()
+    assert caught.value.message == UNREACHABLE
+    assert caught.value.exit_code == 1
+
+
+def test_every_call_on_an_unreachable_bus_says_systemd_cannot_be_reached():
+    with pytest.raises(SystemdError) as caught:
+        Systemd(NOWHERE).statuses(["odin-x.service"])
+    assert caught.value.message == UNREACHABLE
 
 
 @needs_analyze
