@@ -78,6 +78,15 @@ class SystemdError(OdinError):
     """systemd refused or failed an operation."""
 
 
+class StillRunning(SystemdError):
+    """A run did not end within the time given to wait for it."""
+
+    def __init__(self, unit: str, timeout: float):
+        super().__init__(f"{unit} is still running after {timeout:g} s")
+        self.unit = unit
+        self.timeout = timeout
+
+
 class JournalError(OdinError):
     """The journal could not be read."""
 

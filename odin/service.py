@@ -18,7 +18,7 @@ import os
 import pwd
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from odin.settings import Settings, load_settings
-from odin.errors import InputError, JobFileError, JobNotFound, OdinError
+from odin.errors import InputError, JobFileError, JobNotFound, OdinError, StillRunning
 from odin.jobdir import (JOB_FILE, LIBRARY_JOB_FILE, META_DIR, STATE_FILE, DamagedJob, JobRecord, copy_list,
                          job_files, parse_record, read_record, same_files, stage)
 from odin.jobfile import JobSpec, check_name, edit_job_text, load_job, parse_job
-from odin.status import (JobState, JobStatus, LastRun, RunOutcome, job_status, last_run_from_record,
-                         last_run_from_unit)
-from odin.systemd import Systemd, UnitStatus, timer_stamp
+from odin.status import (JobState, JobStatus, LastRun, RunOutcome, from_usec, job_status,
+                         last_run_from_record, last_run_from_unit)
+from odin.systemd import Systemd, UnitStatus, busy, timer_stamp
 from odin.transaction import Transaction, read_text
 from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name
 
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from odin.summaries import RecentRuns, RunHistory
 
 logger = logging.getLogger(__name__)
+
+#: Told the start time of a run under way (``None`` when unknown) before a command waits for it to end.
+OnWait = Callable[[datetime | None], None]
 
 #: What ``list`` reads of each unit at first: enough for states, next runs and whether a service ever ran.
 LIST_PROPERTIES = {"service": ("ExecMainStartTimestamp",), "timer": ("NextElapseUSecRealtime",)}
@@ -111,11 +114,16 @@ class JobDetails:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """A run started by ``odin run``; outcome fields are set when it was waited for."""
+    """A run started by ``odin run`` (or one already under way); outcome fields are set when it was waited
+    for."""
 
     name: str
     waited: bool
     last_run: LastRun | None = None
+    #: Whether the job was running already, so that no run was started.
+    already_running: bool = False
+    #: When that run started, when systemd says.
+    running_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,13 +438,16 @@ class JobService:
 
     # ---- remove, pause, resume, run -----------------------------------------------------------------------
 
-    def remove(self, name: str, *, force: bool = False, timeout: float | None = None) -> Removal:
+    def remove(self, name: str, *, force: bool = False, timeout: float | None = None,
+               on_wait: OnWait | None = None) -> Removal:
         """Stop, disable and delete a job: its units, its job directory, its timer stamp and its metrics.
 
         A running instance is waited for (up to ``timeout`` seconds), or stopped when ``force``. Jobs that
         link to this one lose the link.
 
+        :param on_wait: called with the start time of a run under way (``None`` when unknown) before waiting.
         :raises JobNotFound: when the job is not deployed.
+        :raises OdinError: when the run is still going after ``timeout`` seconds; nothing is removed then.
         """
         check_name(name)
         service, timer = unit_name(name, "service"), unit_name(name, "timer")
@@ -449,7 +460,11 @@ class JobService:
             if force:
                 self.systemd.stop(service)
             else:
-                self.systemd.wait_idle(service, timeout)
+                try:
+                    self.systemd.wait_current(service, timeout, _telling(on_wait))
+                except StillRunning as err:
+                    raise OdinError(f"{name} is still running after {err.timeout:g} s: nothing was removed",
+                                    hint=f"odin remove {name} --force stops the run") from None
             linking = [r for r in self.records() if name in r.links and r.name != name]
             plans = []
             for other in linking:
@@ -504,15 +519,39 @@ class JobService:
             raise InputError(f"job '{name}' has no schedule (runs: never): no timer to pause or resume")
         return unit_name(name, "timer")
 
-    def run(self, name: str, *, wait: bool = False, timeout: float | None = None) -> RunResult:
-        """Start a job now; with ``wait``, return once the run is over, with its outcome."""
+    def run(self, name: str, *, wait: bool = False, timeout: float | None = None,
+            on_wait: OnWait | None = None) -> RunResult:
+        """Start a job now; with ``wait``, return once the run is over, with its outcome.
+
+        A job already running is not started again: the result says so, and with ``wait`` it comes once that
+        run is over, with its outcome (``on_wait`` is called with its start time first).
+
+        :raises OdinError: when the run is still going after ``timeout`` seconds (it goes on).
+        """
         self.record(name)
         service = unit_name(name, "service")
         if not wait:
+            status = self.systemd.status(service)
+            if busy(status):
+                return RunResult(name, waited=False, already_running=True, running_since=_started(status))
             self.systemd.start(service)
             return RunResult(name, waited=False)
-        status = self.systemd.start_and_wait(service, timeout)
-        return RunResult(name, waited=True, last_run=last_run_from_unit(status))
+        joined: list[UnitStatus] = []  # the run under way, when there is one
+
+        def joining(status: UnitStatus) -> None:
+            joined.append(status)
+            _telling(on_wait)(status)
+
+        try:
+            ended = self.systemd.wait_current(service, timeout, joining)
+            if ended is None:
+                ended = self.systemd.start_and_wait(service, timeout)
+        except StillRunning as err:
+            raise OdinError(f"the run of {name} is still going after {err.timeout:g} s; it goes on",
+                            hint=f"odin log {name} -f follows it; odin status {name} tells how it ended"
+                            ) from None
+        return RunResult(name, waited=True, last_run=last_run_from_unit(ended), already_running=bool(joined),
+                         running_since=_started(joined[0]) if joined else None)
 
     # ---- links ------------------------------------------------------------------------------------------
 
@@ -798,6 +837,16 @@ def _names_in(directory: Path) -> set[str]:
             return {entry.name for entry in entries}
     except (FileNotFoundError, NotADirectoryError):
         return set()
+
+
+def _started(status: UnitStatus) -> datetime | None:
+    """When the unit's current run started, when systemd knows."""
+    return from_usec(status.get("ExecMainStartTimestamp"))
+
+
+def _telling(on_wait: OnWait | None) -> Callable[[UnitStatus], None]:
+    """A callback for :meth:`Systemd.wait_current` that passes the run's start time to ``on_wait``."""
+    return lambda status: None if on_wait is None else on_wait(_started(status))
 
 
 def _forget_metrics(name: str) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from odin.errors import InputError, JobNotFound, SystemdError
+from odin.errors import InputError, JobNotFound, StillRunning, SystemdError
 
 logger = logging.getLogger(__name__)
 
@@ -264,9 +264,9 @@ class Systemd:
     def wait_idle(self, unit: str, timeout: float | None = None) -> UnitStatus:
         """Wait until ``unit`` is not running (nor about to run); return its status.
 
-        :raises SystemdError: when it still runs after ``timeout`` seconds.
+        :raises StillRunning: when it still runs after ``timeout`` seconds.
         """
-        return self._wait(unit, lambda s: not _busy(s), timeout)
+        return self._wait(unit, lambda s: not busy(s), timeout)
 
     def start_and_wait(self, unit: str, timeout: float | None = None) -> UnitStatus:
         """Start ``unit`` and wait until that run is over; return the status it ended with.
@@ -274,25 +274,36 @@ class Systemd:
         The unit is referenced on this bus meanwhile, so systemd keeps its result even when nothing else
         needs the unit (a job without a timer is otherwise unloaded as soon as it finishes).
 
-        :raises SystemdError: when the run is not over after ``timeout`` seconds.
+        :raises StillRunning: when the run is not over after ``timeout`` seconds.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
         with self._bus(unit) as bus:
+            path = _hold(bus, unit)
             with _errors(unit):
-                path = bus.manager("LoadUnit", "s", [unit.encode()])
-                bus.call(path, _UNIT, "Ref")
                 before = bus.get(path, _UNIT, "InvocationID", "ay")
                 bus.manager("StartUnit", "ss", [unit.encode(), b"replace"])
-            delay = 0.02
-            while True:
-                with _errors(unit):
-                    status = _unit_status(bus, unit, path)
-                if status.get("InvocationID") not in ("", before) and not _busy(status):
-                    return status
-                if deadline is not None and time.monotonic() > deadline:
-                    raise SystemdError(f"{unit} is still {status.active_state} after {timeout:g} s")
-                time.sleep(delay)
-                delay = min(delay * 1.5, 0.25)
+
+            def over(status: UnitStatus) -> bool:  # a new run, and it is over
+                return status.get("InvocationID") not in ("", before) and not busy(status)
+
+            return _await(bus, unit, path, over, timeout)
+
+    def wait_current(self, unit: str, timeout: float | None = None,
+                     on_wait: Callable[[UnitStatus], None] | None = None) -> UnitStatus | None:
+        """When ``unit`` runs now (or is about to), wait until that run is over and return the status it ended
+        with; ``None`` at once when it does not run. Referenced as in :meth:`start_and_wait`.
+
+        :param on_wait: called with the running unit's status before waiting.
+        :raises StillRunning: when the run is not over after ``timeout`` seconds.
+        """
+        with self._bus(unit) as bus:
+            path = _hold(bus, unit)
+            with _errors(unit):
+                running = _unit_status(bus, unit, path)
+            if not busy(running):
+                return None
+            if on_wait is not None:
+                on_wait(running)
+            return _await(bus, unit, path, lambda s: not busy(s), timeout)
 
     def _wait(self, unit: str, done: Callable[[UnitStatus], bool], timeout: float | None) -> UnitStatus:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -302,7 +313,7 @@ class Systemd:
             if done(status):
                 return status
             if deadline is not None and time.monotonic() > deadline:
-                raise SystemdError(f"{unit} is still {status.active_state} after {timeout:g} s")
+                raise StillRunning(unit, timeout or 0)
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
 
@@ -400,7 +411,35 @@ def _unit_status(bus: _Bus, unit: str, path: bytes, wanted: Mapping[str, tuple[s
     return UnitStatus(unit, load, active, sub, file_state, props)
 
 
-def _busy(status: UnitStatus) -> bool:
+def _hold(bus: _Bus, unit: str) -> bytes:
+    """Load ``unit`` and reference it for as long as ``bus`` is open: systemd keeps its result meanwhile."""
+    with _errors(unit):
+        path = bus.manager("LoadUnit", "s", [unit.encode()])
+        bus.call(path, _UNIT, "Ref")
+    return path
+
+
+def _await(bus: _Bus, unit: str, path: bytes, done: Callable[[UnitStatus], bool],
+           timeout: float | None) -> UnitStatus:
+    """Poll ``unit`` until ``done`` says so; return that status.
+
+    :raises StillRunning: after ``timeout`` seconds.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        with _errors(unit):
+            status = _unit_status(bus, unit, path)
+        if done(status):
+            return status
+        if deadline is not None and time.monotonic() > deadline:
+            raise StillRunning(unit, timeout or 0)
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.25)
+
+
+def busy(status: UnitStatus) -> bool:
+    """Whether the unit runs now or has a job queued (a start about to run it)."""
     running = status.active_state in ("activating", "active", "deactivating", "reloading")
     return running or bool(status.get("Job"))
 

@@ -76,6 +76,10 @@ def last_run_lines(run: Any) -> list[tuple[str, str]]:
     return lines + [("record", format_record(record)) for record in run.records]
 
 
+def _since(moment: datetime | None) -> str:
+    return f" (since {when(moment)})" if moment is not None else ""
+
+
 def _duration(span: timedelta | None) -> str:
     return "-" if span is None else f"{span.total_seconds():.0f} s"
 
@@ -176,7 +180,13 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(None, "--timeout", help="Stop waiting for a running run after S s."),
     ) -> None:
         """Stop and delete a job: its timer, its units, its job directory."""
-        result = _service().remove(name, force=force, timeout=timeout)
+
+        def waiting(since: datetime | None) -> None:
+            limit = f" (at most {timeout:g} s)" if timeout is not None else ""
+            typer.echo(f"{name} is running{_since(since)}: waiting for that run to end{limit} before removing"
+                       f" it; odin remove {name} --force stops it instead", err=True)
+
+        result = _service().remove(name, force=force, timeout=timeout, on_wait=waiting)
         for path in result.removed:
             typer.echo(f"removed {path}")
         for other in result.unlinked_from:
@@ -188,10 +198,15 @@ def register(app: typer.Typer) -> None:
         wait: bool = typer.Option(False, "--wait", help="Wait for the run to end; exit 1 when it failed."),
         timeout: float = typer.Option(None, "--timeout", help="With --wait: give up after S seconds."),
     ) -> None:
-        """Start a job now."""
-        result = _service().run(name, wait=wait, timeout=timeout)
+        """Start a job now; one already running is not started again (--wait waits for that run)."""
+
+        def waiting(since: datetime | None) -> None:
+            typer.echo(f"{name}: already running{_since(since)}; waiting for that run to end", err=True)
+
+        result = _service().run(name, wait=wait, timeout=timeout, on_wait=waiting)
         if not result.waited:
-            typer.echo(f"{name}: started")
+            typer.echo(f"{name}: already running{_since(result.running_since)}" if result.already_running
+                       else f"{name}: started")
             return
         last = result.last_run
         outcome = str(last.outcome) if last else "unknown"
