@@ -33,9 +33,9 @@ from odin.jobdir import (JOB_FILE, LIBRARY_JOB_FILE, META_DIR, STATE_FILE, Damag
 from odin.jobfile import JobSpec, check_name, edit_job_text, load_job, parse_job
 from odin.status import (JobState, JobStatus, LastRun, RunOutcome, from_usec, job_status,
                          last_run_from_record, last_run_from_unit)
-from odin.systemd import Systemd, UnitStatus, busy, timer_stamp
+from odin.systemd import TRANSIENT_DIR, Systemd, UnitStatus, busy, timer_stamp, unit_files
 from odin.transaction import Transaction, read_text
-from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name
+from odin.units import RenderContext, UnitFiles, interpreter_for, render_units, unit_name, written_by_odin
 
 if TYPE_CHECKING:
     from odin.summaries import RecentRuns, RunHistory
@@ -295,7 +295,40 @@ class JobService:
             enabled = self._enabled_timers([spec.name for spec in specs])
             plans = [self._plan(spec, read_text(Path(spec.source)), copy_list(spec),
                                 enabled=spec.name in enabled) for spec in specs]
+            self._check_names_free([spec for spec in specs if not self.job_dir(spec.name).exists()])
             return self._apply(plans)
+
+    def _check_names_free(self, new: list[JobSpec]) -> None:
+        """Refuse new jobs whose units would take over units Odin did not write: a unit file without Odin's
+        stamp, or a unit systemd holds from elsewhere (a transient one, a package's).
+
+        :raises JobFileError: at the job's name, naming the unit; nothing is written.
+        """
+        units = {unit_name(spec.name, kind): spec for spec in new for kind in ("service", "timer")}
+        held = self.systemd.held(units) if units else {}
+        for unit, spec in units.items():
+            found = self._foreign(self.settings.unit_dir / unit, held.get(unit))
+            if found:
+                raise spec.error("name", f"{unit} already exists and was not written by Odin ({found})",
+                                 "pick another job name: Odin does not take over units it did not write")
+
+    @staticmethod
+    def _foreign(path: Path, held: UnitStatus | None) -> str | None:
+        """Where a unit named as Odin's at ``path`` comes from, when not from Odin; ``None`` when it is
+        Odin's or does not exist."""
+        if held is not None and (held.exists or held.active_state not in ("inactive", "failed")):
+            fragment = str(held.get("FragmentPath", ""))
+            if held.load_state == "masked":
+                return "masked"
+            if fragment.startswith(TRANSIENT_DIR + "/"):
+                return "a transient unit, started with systemd-run"
+            if fragment != str(path):
+                return f"loaded from {fragment}" if fragment else "loaded by systemd"
+        text = read_text(path)
+        if text is not None and not written_by_odin(text):
+            return f"{path}, without Odin's X-Odin-Version= stamp"
+        others = [file for file in unit_files(path.name) if file != str(path)]
+        return others[0] if others else None
 
     def _enabled_timers(self, names: list[str]) -> set[str]:
         """Which of these jobs have an enabled timer."""
@@ -443,7 +476,7 @@ class JobService:
         """Stop, disable and delete a job: its units, its job directory, its timer stamp and its metrics.
 
         A running instance is waited for (up to ``timeout`` seconds), or stopped when ``force``. Jobs that
-        link to this one lose the link.
+        link to this one lose the link. Units of that name that Odin did not write are left alone.
 
         :param on_wait: called with the start time of a run under way (``None`` when unknown) before waiting.
         :raises JobNotFound: when the job is not deployed.
@@ -451,20 +484,22 @@ class JobService:
         """
         check_name(name)
         service, timer = unit_name(name, "service"), unit_name(name, "timer")
-        units = [self.unit_path(name, "service"), self.unit_path(name, "timer")]
         job_dir = self.job_dir(name)
         with self.lock():
-            existing = [p for p in (*units, job_dir) if p.exists()]
+            units = [p for p in (self.unit_path(name, "service"), self.unit_path(name, "timer"))
+                     if written_by_odin(read_text(p))]
+            existing = [*units, job_dir] if job_dir.exists() else units
             if not existing:
                 raise JobNotFound(name)
-            if force:
-                self.systemd.stop(service)
-            else:
-                try:
-                    self.systemd.wait_current(service, timeout, _telling(on_wait))
-                except StillRunning as err:
-                    raise OdinError(f"{name} is still running after {err.timeout:g} s: nothing was removed",
-                                    hint=f"odin remove {name} --force stops the run") from None
+            if self.unit_path(name, "service") in units:  # a service of that name not Odin's is left running
+                if force:
+                    self.systemd.stop(service)
+                else:
+                    try:
+                        self.systemd.wait_current(service, timeout, _telling(on_wait))
+                    except StillRunning as err:
+                        raise OdinError(f"{name} is still running after {err.timeout:g} s: nothing was "
+                                        "removed", hint=f"odin remove {name} --force stops the run") from None
             linking = [r for r in self.records() if name in r.links and r.name != name]
             plans = []
             for other in linking:
@@ -475,20 +510,19 @@ class JobService:
             with Transaction(self.systemd) as tx:
                 if plans:
                     self._write(plans, tx)
-                if units[1].exists():
+                if self.unit_path(name, "timer") in units:
                     tx.step(f"disabling {timer}")
                     tx.disable([timer])
                 tx.step(f"deleting the units of {name}")
                 for path in units:
-                    if path.exists():
-                        tx.delete(path)
+                    tx.delete(path)
                 tx.step("reloading systemd")
                 tx.reload()
-            self.systemd.reset_failed(service)
-            self.systemd.reset_failed(timer)
+            for path in units:
+                self.systemd.reset_failed(path.name)
             shutil.rmtree(job_dir, ignore_errors=True)
             stamp = timer_stamp(timer)
-            if stamp.exists():
+            if self.unit_path(name, "timer") in units and stamp.exists():
                 stamp.unlink()
                 existing.append(stamp)
         _forget_metrics(name)

@@ -57,6 +57,13 @@ TIMER_PROPERTIES = {
 #: The properties :meth:`Systemd.status` reads, per unit suffix.
 PROPERTIES = {"service": SERVICE_PROPERTIES, "timer": TIMER_PROPERTIES}
 
+#: The system manager's unit search path (``systemd-analyze unit-paths``, less the generators' directories).
+UNIT_PATHS = ("/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient",
+              "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+              "/usr/lib/systemd/system", "/lib/systemd/system")
+#: Where systemd keeps the files of transient units (``systemd-run``).
+TRANSIENT_DIR = "/run/systemd/transient"
+
 #: The bus used when no address is given and ``DBUS_SYSTEM_BUS_ADDRESS`` is unset.
 DEFAULT_BUS = "unix:path=/run/dbus/system_bus_socket"
 
@@ -113,6 +120,11 @@ class UnitStatus:
 def timer_stamp(unit: str) -> Path:
     """The file in which systemd remembers when a persistent timer last fired."""
     return TIMER_STAMPS / f"stamp-{unit}"
+
+
+def unit_files(unit: str) -> list[str]:
+    """The files named ``unit`` in systemd's unit search path (:data:`UNIT_PATHS`)."""
+    return [path for folder in UNIT_PATHS if os.path.lexists(path := os.path.join(folder, unit))]
 
 
 def register_pystemd_signatures() -> None:
@@ -259,6 +271,23 @@ class Systemd:
                 else:
                     states = (row[2].decode(), row[3].decode(), row[4].decode())
                     out[unit] = _unit_status(bus, unit, row[6], props, states)
+        return out
+
+    def held(self, units: Iterable[str]) -> dict[str, UnitStatus]:
+        """The units among ``units`` that systemd holds now, with their ``FragmentPath`` (the file each was
+        loaded from; under :data:`TRANSIENT_DIR` for a transient unit). Asking loads nothing.
+        """
+        units = list(units)
+        if not units:
+            return {}
+        out = {}
+        with self._bus(units[0], direct=True) as bus:
+            with _errors(", ".join(units)):
+                rows = bus.manager("ListUnitsByPatterns", "asas", [[], [u.encode() for u in units]])
+            for row in rows:
+                name = row[0].decode()
+                states = (row[2].decode(), row[3].decode(), row[4].decode())
+                out[name] = _unit_status(bus, name, row[6], {"FragmentPath": (_UNIT, "s")}, states)
         return out
 
     def wait_idle(self, unit: str, timeout: float | None = None) -> UnitStatus:

@@ -74,6 +74,11 @@ def unit_name(job: str, kind: str) -> str:
     return f"odin-{job}.{kind}"
 
 
+def written_by_odin(text: str | None) -> bool:
+    """Whether a unit file's text is one Odin wrote: it carries the ``X-Odin-Version=`` stamp."""
+    return text is not None and any(line.startswith("X-Odin-Version=") for line in text.splitlines())
+
+
 def interpreter_for(spec: JobSpec) -> str | None:
     """The command name of the job's interpreter, or ``None`` when the job's file is run directly."""
     if spec.language is Language.GO and not spec.file.endswith(".go"):

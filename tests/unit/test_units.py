@@ -11,7 +11,7 @@ import pytest
 from odin import __version__
 from odin.errors import InputError
 from odin.jobfile import Language, load_job, parse_job
-from odin.units import RenderContext, interpreter_for, program_command, quote, render_units
+from odin.units import RenderContext, interpreter_for, program_command, quote, render_units, written_by_odin
 
 DATA = Path(__file__).parent.parent / "data" / "jobs"
 PYTHON = shutil.which("python3", path="/usr/bin:/bin") or "/usr/bin/python3"
@@ -111,6 +111,15 @@ def test_retries_restart_on_failure_within_a_bounded_window():
     service = render_units(spec_of('  timeout: "1m"\n  retries: {count: 2, delay: "10s"}\n'), CONTEXT).service
     assert {"Restart=on-failure", "RestartSec=10s", "StartLimitBurst=3", "StartLimitIntervalSec=211s"} <= set(
         lines(service))
+
+
+def test_units_odin_renders_carry_its_stamp_and_others_do_not():
+    units = render_units(spec_of(), CONTEXT)
+    assert written_by_odin(units.service) and written_by_odin(units.timer)
+    hand_written = "[Unit]\nDescription=X-Odin-Version=1 in a description\n[Service]\nExecStart=/bin/true\n"
+    assert not written_by_odin(hand_written)
+    assert not written_by_odin("")
+    assert not written_by_odin(None)
 
 
 def test_a_job_that_never_runs_on_its_own_has_no_timer():
