@@ -139,8 +139,13 @@ class Readers:
     # ---- actions ----------------------------------------------------------------------------------------------
 
     def run_now(self, name: str) -> str:
-        """Start the job now."""
-        self.service().run(name)
+        """Start the job now; one already running is not started again."""
+        from dashboard.formatting import format_when
+
+        result = self.service().run(name)
+        if result.already_running:
+            since = f" (since {format_when(result.running_since)})" if result.running_since else ""
+            return f"{name}: already running{since}"
         return f"{name}: started"
 
     def pause(self, name: str) -> str:
