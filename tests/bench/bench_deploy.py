@@ -29,13 +29,15 @@ from odin.systemd import Systemd, timer_stamp  # noqa: E402
 
 
 def write_jobs(folder: Path, prefix: str, count: int) -> list[str]:
-    """``count`` job files sharing one program in ``folder``, each with its own daily time."""
-    (folder / "job.sh").write_text("echo benchmark job\n")
+    """``count`` jobs in ``folder``, each in a folder of its own (a shared folder is copied whole into each job),
+    each with its own daily time."""
     names = []
     for i in range(count):
         name = f"{prefix}-{i:03d}"
         hour, minute = divmod(i * 7 % 1440, 60)
-        (folder / f"{name}.yml").write_text(
+        (folder / name).mkdir()
+        (folder / name / "job.sh").write_text("echo benchmark job\n")
+        (folder / name / f"{name}.yml").write_text(
             f'job:\n  name: "{name}"\n  description: "Benchmark job {i}"\n  language: "sh"\n'
             f'  file: "job.sh"\n  runs: "every day at {hour:02d}:{minute:02d}"\n')
         names.append(name)
@@ -88,9 +90,9 @@ def main() -> None:
             extra.mkdir()
             one = write_jobs(extra, f"{prefix}-x", 1)
             names += one
-            first = timed("deploy", "-f", str(extra / f"{one[0]}.yml"))
+            first = timed("deploy", "-f", str(extra / one[0] / f"{one[0]}.yml"))
             print(f"deploy one new job with {args.jobs} others installed: {first:.3f} s")
-            same = timed("deploy", "-f", str(extra / f"{one[0]}.yml"))
+            same = timed("deploy", "-f", str(extra / one[0] / f"{one[0]}.yml"))
             print(f"redeploy that job unchanged: {same:.3f} s")
             modify = timed("modify", one[0], "--runs", "every day at 05:55")
             print(f"modify that job's schedule: {modify:.3f} s")
