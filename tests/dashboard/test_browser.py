@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
@@ -23,6 +23,13 @@ WATCHER = """\
 
 def _text(browser, css: str) -> str:
     return browser.find_element(By.CSS_SELECTOR, css).text
+
+
+def _click_and_load(browser, by: str, value: str) -> None:
+    """Click a link or a form's button, and wait until the page it leads to has replaced this one."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(by, value).click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.TAG_NAME, "html") != old)
 
 
 def _has_summary(browser) -> bool:
@@ -95,7 +102,7 @@ def test_job_page_warns_about_a_time_that_daylight_saving_skips(browser, dashboa
 
 def test_run_page_shows_output_records_in_order_exit_code_and_duration(browser, dashboard_url, ran_job, screenshot):
     browser.get(f"{dashboard_url}/jobs/{ran_job}")
-    browser.find_element(By.CSS_SELECTOR, "#runs tbody tr[data-run] a").click()
+    _click_and_load(browser, By.CSS_SELECTOR, "#runs tbody tr[data-run] a")
     assert "counted the cache" in _text(browser, "#output")
     kinds = [r.get_attribute("data-kind") for r in browser.find_elements(By.CSS_SELECTOR, "#records tbody tr")]
     assert kinds == ["watch", "watch", "result"]
@@ -114,7 +121,7 @@ def test_run_history_is_paginated(browser, dashboard_url, deploy, service):
     browser.get(f"{dashboard_url}/jobs/{name}")
     first = [r.get_attribute("data-run") for r in browser.find_elements(By.CSS_SELECTOR, "#runs tr[data-run]")]
     assert len(first) == 2
-    browser.find_element(By.ID, "older").click()
+    _click_and_load(browser, By.ID, "older")
     second = [r.get_attribute("data-run") for r in browser.find_elements(By.CSS_SELECTOR, "#runs tr[data-run]")]
     assert len(second) == 1 and second[0] not in first
     assert not browser.find_elements(By.ID, "older")
@@ -123,7 +130,7 @@ def test_run_history_is_paginated(browser, dashboard_url, deploy, service):
 def test_run_now_starts_the_job_and_the_live_view_shows_its_lines(browser, dashboard_url, deploy, screenshot, wait_until):
     name = deploy(WATCHER)
     browser.get(f"{dashboard_url}/jobs/{name}")
-    browser.find_element(By.ID, "action-run").click()
+    _click_and_load(browser, By.ID, "action-run")
     assert "/live" in browser.current_url
     assert f"{name}: started" in _text(browser, ".flash")
     lines = lambda: _text(browser, "#live-lines")  # noqa: E731
@@ -157,11 +164,11 @@ def test_live_view_shows_a_line_printed_by_a_running_job_within_a_second(browser
 def test_pause_and_resume_change_the_timer_and_the_page(browser, dashboard_url, deploy, service):
     name = deploy("print('x')\n")
     browser.get(f"{dashboard_url}/jobs/{name}")
-    browser.find_element(By.ID, "action-pause").click()
+    _click_and_load(browser, By.ID, "action-pause")
     assert _text(browser, "#job-state") == "paused"
     assert _text(browser, ".flash") == f"{name}: paused"
     assert service.status(name).state == "paused"
-    browser.find_element(By.ID, "action-resume").click()
+    _click_and_load(browser, By.ID, "action-resume")
     assert _text(browser, "#job-state") == "active"
     assert service.status(name).state == "active"
 
@@ -201,7 +208,7 @@ def test_job_values_with_markup_are_shown_as_text_and_never_run(browser, dashboa
                                                            browser.find_elements(By.CSS_SELECTOR, ".chart-box h3")]
     _assert_nothing_ran(browser)
 
-    browser.find_element(By.CSS_SELECTOR, "#runs tbody tr[data-run] a").click()
+    _click_and_load(browser, By.CSS_SELECTOR, "#runs tbody tr[data-run] a")
     output = _text(browser, "#output")
     assert all(line in output for line in XSS_OUTPUT)
     assert "<img src=x onerror=window.__odin_name=1>" in _text(browser, "#records")
