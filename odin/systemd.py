@@ -152,7 +152,9 @@ class Systemd:
         register_pystemd_signatures()
         from pystemd.dbusexc import DBusBaseError
 
-        bus = _private_bus() if direct and self.address is None else None
+        # An address named in the environment is honoured as systemctl honours it: no private socket then.
+        default_bus = self.address is None and not os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
+        bus = _private_bus() if direct and default_bus else None
         if bus is None:
             bus = DBusAddress(self.address.encode()) if self.address else DBus()
             try:

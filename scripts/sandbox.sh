@@ -168,6 +168,7 @@ case $cmd in
     alive || { echo "sandbox: instance '$name' is not up (scripts/sandbox.sh up $name)" >&2; exit 1; }
     # shellcheck disable=SC1090
     . "$ENVF"
-    exec nsenter -t "$ODIN_SANDBOX_PID" -a --wd="$PWD" "$@" ;;
+    # Inside, the default bus is the sandbox's own, as on a server: the host-side address is not passed on.
+    exec env -u DBUS_SYSTEM_BUS_ADDRESS nsenter -t "$ODIN_SANDBOX_PID" -a --wd="$PWD" "$@" ;;
   *) echo "usage: $0 up|down|reset|env|exec NAME [CMD...]" >&2; exit 2 ;;
 esac
