@@ -84,6 +84,13 @@ def _duration(span: timedelta | None) -> str:
     return "-" if span is None else f"{span.total_seconds():.0f} s"
 
 
+def deploy_line(item: Any) -> str:
+    """What ``odin deploy`` says about one job: its change and the unit names it installed."""
+    extra = " (paused)" if item.paused else ""
+    units = [Path(path).name for path in (item.service_path, item.timer_path) if path]
+    return f"{item.name}: {item.change}{extra} {', '.join(units)}"
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def deploy(
@@ -92,8 +99,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Deploy jobs: validate all, copy their files, install and start their timers."""
         for item in _service().deploy(files):
-            extra = " (paused)" if item.paused else ""
-            typer.echo(f"{item.name}: {item.change}{extra}  {item.timer_path or item.service_path}")
+            typer.echo(deploy_line(item))
 
     @app.command()
     def generate(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from odin.commands.jobs import table
+from odin.commands.jobs import deploy_line, table
 from odin.jobdir import JobRecord
 
 # Nothing listens here: a command that reached systemd would fail loudly.
@@ -144,3 +144,19 @@ def test_a_bad_job_name_exits_2(cli):
 def test_tables_align_their_columns():
     assert table(["NAME", "STATE"], [["a", "active"], ["longer", "paused"]]).splitlines() == [
         "NAME    STATE", "a       active", "longer  paused"]
+
+
+def test_a_deploy_line_names_both_units_single_spaced():
+    from odin.service import Change, Deployment
+
+    item = Deployment("nightly", Change.CREATED, "/etc/systemd/system/odin-nightly.service",
+                      "/etc/systemd/system/odin-nightly.timer", "/var/lib/odin/jobs/nightly")
+    assert deploy_line(item) == "nightly: created odin-nightly.service, odin-nightly.timer"
+
+
+def test_a_deploy_line_for_a_never_job_names_only_its_service_and_keeps_paused():
+    from odin.service import Change, Deployment
+
+    item = Deployment("manual", Change.UPDATED, "/etc/systemd/system/odin-manual.service", None,
+                      "/var/lib/odin/jobs/manual", paused=True)
+    assert deploy_line(item) == "manual: updated (paused) odin-manual.service"
