@@ -102,7 +102,8 @@ def read_record(path: str) -> JobRecord:
 
 
 def job_files(paths: Iterable[Path]) -> list[Path]:
-    """The job files named by ``paths``: files as given, directories searched for ``*.yml`` and ``*.yaml``.
+    """The job files named by ``paths``: files as given, directories searched for ``*.yml`` and ``*.yaml``;
+    a file named twice (directly or inside a directory also given) counts once.
 
     :raises JobFileError: when a path does not exist or a directory holds no job file.
     """
@@ -117,7 +118,10 @@ def job_files(paths: Iterable[Path]) -> list[Path]:
             found.append(path)
         else:
             raise JobFileError(f"{path}: no such file or directory")
-    return found
+    unique: dict[Path, Path] = {}
+    for file in found:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values())
 
 
 def copy_list(spec: JobSpec) -> dict[str, Path]:

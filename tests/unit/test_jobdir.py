@@ -30,6 +30,13 @@ def test_a_directory_without_job_files_is_an_error(tmp_path):
         job_files([tmp_path])
 
 
+def test_a_file_named_twice_or_also_inside_a_given_directory_counts_once(tmp_path):
+    (tmp_path / "x.yml").write_text("job: {}\n")
+    (tmp_path / "y.yml").write_text("job: {}\n")
+    found = job_files([tmp_path / "x.yml", tmp_path / "x.yml", tmp_path, tmp_path / "." / "y.yml"])
+    assert found == [tmp_path / "x.yml", tmp_path / "y.yml"]
+
+
 def test_a_folder_of_its_own_is_copied_whole():
     spec = load_job(DATA / "full" / "full.yml")
     assert sorted(copy_list(spec)) == ["bin/full.sh", "full.env", "full.yml", "odin_job.yml"]
