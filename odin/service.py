@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from odin.settings import Settings, load_settings
 from odin.errors import InputError, JobFileError, JobNotFound, OdinError, StillRunning
+from odin.explain import schedule_warnings
 from odin.jobdir import (JOB_FILE, LIBRARY_JOB_FILE, META_DIR, STATE_FILE, DamagedJob, JobRecord, copy_list,
                          job_files, parse_record, read_record, same_files, stage)
 from odin.jobfile import JobSpec, check_name, edit_job_text, load_job, parse_job
@@ -79,6 +80,8 @@ class Deployment:
     timer_path: str | None
     job_dir: str
     paused: bool = False
+    #: Runs its schedule will skip or move (short months, leap days, DST changes in the next year).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +299,9 @@ class JobService:
             plans = [self._plan(spec, read_text(Path(spec.source)), copy_list(spec),
                                 enabled=spec.name in enabled) for spec in specs]
             self._check_names_free([spec for spec in specs if not self.job_dir(spec.name).exists()])
-            return self._apply(plans)
+            done = self._apply(plans)
+        warnings = _warnings(specs, datetime.now(UTC))
+        return [replace(item, warnings=warnings.get(item.name, ())) for item in done]
 
     def _check_names_free(self, new: list[JobSpec]) -> None:
         """Refuse new jobs whose units would take over units Odin did not write: a unit file without Odin's
@@ -808,6 +813,18 @@ def _stored_record(job_dir: Path) -> tuple[str | None, JobRecord | None]:
         return data.decode("utf-8", "replace"), parse_record(data, str(path))
     except DamagedJob:
         return data.decode("utf-8", "replace"), None
+
+
+def _warnings(specs: list[JobSpec], base: datetime) -> dict[str, tuple[str, ...]]:
+    """Each job's schedule warnings from ``base``, worked out once for jobs sharing a schedule."""
+    by_schedule: dict[tuple[tuple[str, ...], str, str], tuple[str, ...]] = {}
+    out = {}
+    for spec in specs:
+        key = (spec.schedule.oncalendar, spec.schedule.timezone, spec.schedule.text)
+        if key not in by_schedule:
+            by_schedule[key] = tuple(schedule_warnings(spec.schedule, base))
+        out[spec.name] = by_schedule[key]
+    return out
 
 
 def _check_unique(specs: list[JobSpec]) -> None:

@@ -98,8 +98,12 @@ def register(app: typer.Typer) -> None:
                                          help="A job file, or a directory of them. Repeatable."),
     ) -> None:
         """Deploy jobs: validate all, copy their files, install and start their timers."""
-        for item in _service().deploy(files):
+        done = _service().deploy(files)
+        for item in done:
             typer.echo(deploy_line(item))
+        for item in done:
+            for warning in item.warnings:
+                typer.echo(f"{item.name}: warning: {warning}", err=True)
 
     @app.command()
     def generate(

@@ -200,6 +200,16 @@ def test_concurrent_commands_wait_for_the_lock(service, make_job, job_name):
     assert f"{job_name}: created" in out
 
 
+def test_deploy_names_both_units_and_warns_about_skipped_months_on_stderr(service, make_job, job_name):
+    path = make_job(job_name, runs="every 31st at 09:00")
+    done = subprocess.run([sys.executable, "-m", "odin", "deploy", "-f", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{job_name}: created odin-{job_name}.service, odin-{job_name}.timer\n"
+    assert done.stderr == (f"{job_name}: warning: the 31st is skipped in February, April, June, September and "
+                           "November (write 'every last day' for the end of every month)\n")
+
+
 def test_quotes_dollars_and_percents_reach_the_program_unchanged(service, systemd, make_job, job_name):
     args = ["two words", "$HOME", "%n", 'say "hi"', "back\\slash", "semi;colon", "it's"]
     extra = ("  args: [" + ", ".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"' for a in args) + "]\n"

@@ -220,3 +220,20 @@ def test_generate_refuses_what_deploy_would_refuse_and_writes_nothing(tmp_path, 
         generate("gx", "bash", runs, description=description, directory=tmp_path)
     assert caught.value.message == message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_deploy_warnings_name_the_months_a_schedule_skips_and_none_for_a_plain_schedule():
+    from datetime import UTC, datetime
+
+    from odin.jobfile import parse_job
+    from odin.service import _warnings
+
+    def spec(name: str, runs: str):
+        return parse_job(f'job:\n  name: "{name}"\n  language: "sh"\n  file: "a.sh"\n  runs: "{runs}"\n'
+                         '  timezone: "UTC"\n', source=f"{name}.yml")
+
+    got = _warnings([spec("monthly", "every 31st at 09:00"), spec("daily", "every day at 09:00"),
+                     spec("manual", "never")], datetime(2026, 1, 1, tzinfo=UTC))
+    assert got == {"monthly": ("the 31st is skipped in February, April, June, September and November "
+                               "(write 'every last day' for the end of every month)",),
+                   "daily": (), "manual": ()}
