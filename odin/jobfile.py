@@ -274,9 +274,12 @@ class _Reader:
             raise self.error(node, f"'{key}' has no value")
         if node.tag not in (_STR, _INT, _BOOL, "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"):
             raise self.error(node, f"'{key}' has an unsupported type ({node.tag})")
-        if _CONTROL_RE.search(node.value):
+        value = node.value
+        if node.style in ("|", ">") and value.endswith("\n"):
+            value = value[:-1]  # a block scalar ends with its last line's break
+        if _CONTROL_RE.search(value):
             raise self.error(node, f"'{key}' contains a line break or control character")
-        return node.value
+        return value
 
     def text_value(self, key: str, node: yaml.Node) -> str:
         value = self.scalar(key, node)

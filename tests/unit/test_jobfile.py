@@ -248,6 +248,17 @@ def test_control_characters_are_refused(value):
     assert err.message == "'description' contains a line break or control character"
 
 
+def test_a_block_scalar_loses_its_final_line_break():
+    text = MINIMAL.replace('  runs: "every day at 02:00"\n', "  runs: >\n    every day\n    at 02:00\n")
+    spec = parse_job(text + "  description: |\n    Nightly clean-up\n", source="job.yml")
+    assert (spec.schedule.text, spec.description) == ("every day at 02:00", "Nightly clean-up")
+
+
+def test_a_line_break_inside_a_block_scalar_is_still_refused():
+    err = error_of(MINIMAL + "  description: |\n    first line\n    second line\n")
+    assert err.message == "'description' contains a line break or control character"
+
+
 def test_a_bad_environment_variable_name_is_refused():
     err = error_of(job_text(env='{"BAD-NAME": 1}'))
     assert err.message == "bad environment variable name 'BAD-NAME'"
