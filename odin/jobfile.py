@@ -281,6 +281,12 @@ class _Reader:
             raise self.error(node, f"'{key}' contains a line break or control character")
         return value
 
+    def arg(self, number: int, node: yaml.Node) -> str:
+        """One item of ``args``: numbers and booleans as written (``2.5``, ``true``)."""
+        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
+            raise self.error(node, f"args item {number} has no value", 'write "" for an empty argument')
+        return self.scalar("args", node)
+
     def text_value(self, key: str, node: yaml.Node) -> str:
         value = self.scalar(key, node)
         if not value.strip():
@@ -365,7 +371,7 @@ class _Reader:
             node = value["args"]
             if not isinstance(node, yaml.SequenceNode):
                 raise self.error(node, "'args' must be a list")
-            out["args"] = tuple(self.scalar("args", item) for item in node.value)
+            out["args"] = tuple(self.arg(number, item) for number, item in enumerate(node.value, 1))
         for key in ("timeout", "jitter", "accuracy"):
             if key in value:
                 out[key] = self.duration(key, value[key])

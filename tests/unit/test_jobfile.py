@@ -259,6 +259,17 @@ def test_a_line_break_inside_a_block_scalar_is_still_refused():
     assert err.message == "'description' contains a line break or control character"
 
 
+def test_numbers_and_booleans_in_args_are_passed_as_written():
+    spec = parse_job(job_text(args="[1, 2.5, true, -3, word]"), source="job.yml")
+    assert spec.args == ("1", "2.5", "true", "-3", "word")
+
+
+def test_a_null_args_item_is_named_by_its_number_and_position():
+    err = error_of(job_text(args="[1, 2.5, true, null]"))
+    assert err.message == "args item 4 has no value"
+    assert (err.position.line, err.position.column) == (6, 24)
+
+
 def test_a_bad_environment_variable_name_is_refused():
     err = error_of(job_text(env='{"BAD-NAME": 1}'))
     assert err.message == "bad environment variable name 'BAD-NAME'"
