@@ -240,6 +240,8 @@ class _Reader:
             position = None
             if mark is not None:
                 position = Position(self.source, mark.line + 1, mark.column + 1, self.text)
+            if mark is not None and self.text[mark.index:mark.index + 1] == "\t":
+                raise JobFileError("tabs are not allowed for indentation in YAML; use spaces", position) from None
             raise JobFileError(f"not valid YAML: {err.problem or err.context}", position) from None
         except yaml.YAMLError as err:
             raise JobFileError(f"{self.source}: not valid YAML: {err}") from None

@@ -270,6 +270,17 @@ def test_a_null_args_item_is_named_by_its_number_and_position():
     assert (err.position.line, err.position.column) == (6, 24)
 
 
+def test_a_tab_in_the_indentation_is_named_at_its_line_and_column():
+    err = error_of(MINIMAL + "\ttimeout: 1m\n")
+    assert err.message == "tabs are not allowed for indentation in YAML; use spaces"
+    assert (err.position.line, err.position.column) == (6, 1)
+
+
+def test_other_yaml_errors_keep_the_parser_message():
+    err = error_of(MINIMAL + "  description: [unclosed\n")
+    assert err.message.startswith("not valid YAML: ")
+
+
 def test_a_bad_environment_variable_name_is_refused():
     err = error_of(job_text(env='{"BAD-NAME": 1}'))
     assert err.message == "bad environment variable name 'BAD-NAME'"
