@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         text: str = typer.Argument(..., help="The schedule, e.g. 'every weekday at 08:00'."),
         tz: Optional[str] = typer.Option(None, "--tz", help="Time zone (IANA name) when TEXT has no 'in Zone'."),
         base: Optional[str] = typer.Option(None, "--base", help="Show runs after this ISO-8601 time (default now)."),
-        count: int = typer.Option(5, "--count", min=0, max=10_000, help="How many next runs to show."),
+        count: int = typer.Option(5, "--count", min=1, max=10_000, help="How many next runs to show."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object (a stable contract)."),
     ) -> None:
         """Explain a schedule: its OnCalendar= lines, meaning, next runs and warnings."""

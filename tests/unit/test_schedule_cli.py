@@ -99,3 +99,9 @@ def test_the_command_does_not_load_heavy_modules():
              "print(sorted(m for m in ('pystemd', 'flask', 'prometheus_client') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_count_below_one_exits_2_with_nothing_on_stdout(cli):
+    code, out, err = cli("schedule", "every day at 09:00", "--count", "0")
+    assert (code, out) == (2, "")
+    assert "0 is not in the range 1<=x<=10000" in err
