@@ -395,6 +395,11 @@ class ScheduleBuilder(Transformer):
 
     def weekday_range(self, meta, children):
         first, last = (_weekday(t) for t in _items(children))
+        if first == last:
+            day = WEEKDAY_NAMES[first]
+            raise ImpossibleValue(f"the range {day} to {day} begins and ends on the same day",
+                                  (meta.start_pos, meta.end_pos),
+                                  f"write 'every {day}' for one day a week, or end the range on another day")
         span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
         return frozenset(Weekday(d) for d in span)
 

@@ -275,3 +275,16 @@ def test_any_string_compiles_or_raises_only_a_schedule_error(text):
         assert err.render()
     else:
         assert all(isinstance(line, str) and line for line in compiled.oncalendar)
+
+
+@pytest.mark.parametrize("text", ["every Monday to Monday at 09:00", "every mon-mon at 09:00"])
+def test_a_weekday_range_that_ends_on_its_first_day_is_refused_with_a_hint(text):
+    err = error_of(text)
+    assert err.message == "the range Monday to Monday begins and ends on the same day"
+    assert err.position.column == 7
+    assert err.hint == "write 'every Monday' for one day a week, or end the range on another day"
+
+
+def test_a_weekday_range_that_wraps_over_the_weekend_still_works():
+    assert compile_schedule("every Friday to Monday at 09:00", timezone="UTC").oncalendar == (
+        "Mon,Fri..Sun *-*-* 09:00:00 UTC",)
