@@ -7,6 +7,7 @@ scripts/setup.sh
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
   run() { "$@"; }
 else
+  scripts/sandbox.sh reset demo   # a clean instance each time: no units left from another checkout
   scripts/sandbox.sh up demo
   run() { scripts/sandbox.sh exec demo "$@"; }
 fi
