@@ -337,16 +337,7 @@ class Systemd:
             return _await(bus, unit, path, lambda s: not busy(s), timeout)
 
     def _wait(self, unit: str, done: Callable[[UnitStatus], bool], timeout: float | None) -> UnitStatus:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delay = 0.02
-        while True:
-            status = self.status(unit)
-            if done(status):
-                return status
-            if deadline is not None and time.monotonic() > deadline:
-                raise StillRunning(unit, timeout or 0)
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.25)
+        return _poll(lambda: self.status(unit), unit, done, timeout)
 
     def unit_property(self, unit: str, interface: str, name: str, signature: str) -> str | int | list:
         """One property of ``unit``, decoded (``interface`` is e.g. ``org.freedesktop.systemd1.Service``)."""
@@ -452,15 +443,25 @@ def _hold(bus: _Bus, unit: str) -> bytes:
 
 def _await(bus: _Bus, unit: str, path: bytes, done: Callable[[UnitStatus], bool],
            timeout: float | None) -> UnitStatus:
-    """Poll ``unit`` until ``done`` says so; return that status.
+    """Poll ``unit`` on an open bus until ``done`` says so; return that status.
 
     :raises StillRunning: after ``timeout`` seconds.
     """
+
+    def read() -> UnitStatus:
+        with _errors(unit):
+            return _unit_status(bus, unit, path)
+
+    return _poll(read, unit, done, timeout)
+
+
+def _poll(read: Callable[[], UnitStatus], unit: str, done: Callable[[UnitStatus], bool],
+          timeout: float | None) -> UnitStatus:
+    """Call ``read`` with a growing pause until ``done`` accepts its status; ``StillRunning`` after ``timeout``."""
     deadline = None if timeout is None else time.monotonic() + timeout
     delay = 0.02
     while True:
-        with _errors(unit):
-            status = _unit_status(bus, unit, path)
+        status = read()
         if done(status):
             return status
         if deadline is not None and time.monotonic() > deadline:
