@@ -17,7 +17,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from typing import Any
 import pytest
 
 from odin.settings import Settings, load_settings
+from polling import wait_until_true
 from odin.service import JobService
 from odin.systemd import TIMER_STAMPS, Systemd
 
@@ -88,20 +88,6 @@ def pushgateway_url() -> str:
     if not url:
         pytest.skip("ODIN_PUSHGATEWAY_URL is not set (the sandbox sets it)")
     return url
-
-
-def wait_until_true(predicate: Callable[[], Any], timeout: float = 10.0, message: str = "") -> Any:
-    """Poll ``predicate`` until it returns something truthy, and return that; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout:g} s waiting for {message or predicate}")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.25)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from odin.pushgateway import delete_job, previous_values
+from polling import wait_until_true
 
 pytestmark = [
     pytest.mark.system,
@@ -31,17 +32,7 @@ pytestmark = [
 
 UNIT_DIR = Path("/etc/systemd/system")
 SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+WAIT = 20.0  # seconds: runs here start real interpreters under a real systemd
 
 
 def systemctl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -109,7 +100,8 @@ class Job:
         return journal(f"ODIN_JOB={self.name}", "ODIN_KIND=summary")
 
     def wait_for_summaries(self, count: int = 1) -> list[dict[str, object]]:
-        return wait_until(lambda: len(found := self.summaries()) >= count and found, what="the run's summary")
+        return wait_until_true(lambda: len(found := self.summaries()) >= count and found,
+                               timeout=WAIT, message="the run's summary")
 
     def log(self, *args: str) -> dict[str, object]:
         done = odin_cli("log", self.name, "--json", *args)
@@ -130,14 +122,6 @@ def job(tmp_path: Path) -> Iterator[Job]:
         delete_job(made.name, made.pushgateway)
 
 
-@pytest.fixture
-def pushgateway() -> str:
-    url = os.environ.get("ODIN_PUSHGATEWAY_URL")
-    if not url:
-        pytest.skip("no Pushgateway in ODIN_PUSHGATEWAY_URL")
-    return url
-
-
 class Gateway:
     """A Pushgateway of a test's own, which it may stop and start again on the same port."""
 
@@ -151,7 +135,7 @@ class Gateway:
     def start(self) -> None:
         subprocess.run(["systemd-run", "--quiet", f"--unit={self.unit}", "/usr/bin/prometheus-pushgateway",
                         f"--web.listen-address=127.0.0.1:{self.port}"], check=True)
-        wait_until(self.ready, what="the Pushgateway")
+        wait_until_true(self.ready, timeout=WAIT, message="the Pushgateway")
 
     def ready(self) -> bool:
         try:
@@ -187,7 +171,7 @@ WATCHING_JOB = """
 """
 
 
-def test_each_record_is_in_the_journal_in_odin_log_and_numbers_in_the_pushgateway(job, pushgateway):
+def test_each_record_is_in_the_journal_in_odin_log_and_numbers_in_the_pushgateway(job, pushgateway_url):
     job.install(WATCHING_JOB, [SYSTEM_PYTHON, "-u", "job.py"])
     assert job.start() == 0
     [summary] = job.wait_for_summaries()
@@ -209,7 +193,7 @@ def test_each_record_is_in_the_journal_in_odin_log_and_numbers_in_the_pushgatewa
         ("watch", "listeners", 3), ("watch", "hit ratio", 0.75), ("watch", "colour", "blue"),
         ("condition", "listeners < 10", True), ("result", "result", "all quiet")]
 
-    metrics = gateway_samples(pushgateway, job.name)
+    metrics = gateway_samples(pushgateway_url, job.name)
     assert metrics['odin_watch_value{name="listeners"}'] == 3
     assert metrics['odin_watch_value{name="hit ratio"}'] == 0.75
     assert not any("colour" in name for name in metrics)
@@ -218,7 +202,7 @@ def test_each_record_is_in_the_journal_in_odin_log_and_numbers_in_the_pushgatewa
     assert metrics["odin_job_last_success_timestamp_seconds"] == metrics["odin_job_last_run_timestamp_seconds"]
 
 
-def test_a_false_condition_fails_the_unit_and_the_counters_grow_across_runs(job, pushgateway):
+def test_a_false_condition_fails_the_unit_and_the_counters_grow_across_runs(job, pushgateway_url):
     job.install("""
         import odin
         queue = odin.watch(42)
@@ -232,13 +216,13 @@ def test_a_false_condition_fails_the_unit_and_the_counters_grow_across_runs(job,
     [summary] = job.wait_for_summaries()
     assert (summary["ODIN_OUTCOME"], summary["ODIN_EXIT_CODE"]) == ("failure", "1")
     assert summary["ODIN_REASON"] == "the result reported failure"
-    metrics = gateway_samples(pushgateway, job.name)
+    metrics = gateway_samples(pushgateway_url, job.name)
     assert metrics["odin_job_success"] == 0 and metrics["odin_job_failures_total"] == 1
     assert "odin_job_last_success_timestamp_seconds" not in metrics
 
     assert job.start() != 0
     job.wait_for_summaries(2)
-    metrics = gateway_samples(pushgateway, job.name)
+    metrics = gateway_samples(pushgateway_url, job.name)
     assert metrics["odin_job_runs_total"] == 2 and metrics["odin_job_failures_total"] == 2
     [latest, _] = job.log("--runs", "2")["runs"]
     assert latest["outcome"] == "failure" and latest["result"] == "queue has 42 items"
@@ -252,8 +236,8 @@ def test_ten_thousand_printed_lines_are_all_kept_in_order(job):
     assert job.start() == 0
     run = job.wait_for_summaries()[0]["ODIN_RUN"]
     expected = [f"line {i}" for i in range(10_000)]
-    output = wait_until(lambda: (o := job.log("--run", run)["runs"][0]["output"]) == expected and o,
-                        what="all 10,000 lines")
+    output = wait_until_true(lambda: (o := job.log("--run", run)["runs"][0]["output"]) == expected and o,
+                             timeout=WAIT, message="all 10,000 lines")
     assert len(output) == 10_000
 
 
@@ -266,7 +250,7 @@ def test_output_that_is_not_utf8_stays_readable(job):
     """, [SYSTEM_PYTHON, "-u", "job.py"])
     assert job.start() == 0
     run = job.wait_for_summaries()[0]["ODIN_RUN"]
-    output = wait_until(lambda: len(o := job.log("--run", run[:12])["runs"][0]["output"]) == 3 and o)
+    output = wait_until_true(lambda: len(o := job.log("--run", run[:12])["runs"][0]["output"]) == 3 and o, timeout=WAIT)
     assert output == ["caf\\xe9 latin-1", "naïve ✓ utf-8", "\x1b[31mred\x1b[0m"]
     text = odin_cli("log", job.name, "--run", run).stdout
     assert "caf\\xe9 latin-1" in text and "naïve ✓ utf-8" in text
@@ -283,21 +267,24 @@ def test_a_pushgateway_stopped_during_a_run_leaves_the_outcome_unchanged(job, ow
         odin.result("done anyway")
     """, [SYSTEM_PYTHON, "-u", "job.py"], pushgateway=gateway.url)
     assert job.start(wait=False) == 0
-    wait_until(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_NAME=started"), what="the job to run")
+    wait_until_true(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_NAME=started"),
+                    timeout=WAIT, message="the job to run")
     gateway.stop()
     go.write_text("")
     [summary] = job.wait_for_summaries()
     assert summary["ODIN_OUTCOME"] == "success" and summary["ODIN_EXIT_CODE"] == "0"
-    wait_until(lambda: unit_property(job.unit, "ActiveState") == "inactive", what="the run to end")
+    wait_until_true(lambda: unit_property(job.unit, "ActiveState") == "inactive",
+                    timeout=WAIT, message="the run to end")
     assert unit_property(job.unit, "Result") == "success"
-    [warning] = wait_until(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_KIND=warning"), what="the warning")
+    [warning] = wait_until_true(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_KIND=warning"),
+                                timeout=WAIT, message="the warning")
     assert warning["MESSAGE"].startswith(f"metrics not pushed to {gateway.url}: ")
     assert job.log()["runs"][0]["outcome"] == "success"
     # With the Pushgateway back, the next run is pushed again.
     gateway.start()
     assert job.start() == 0
-    wait_until(lambda: gateway_samples(gateway.url, job.name).get("odin_job_success") == 1,
-               what="a push after the restart")
+    wait_until_true(lambda: gateway_samples(gateway.url, job.name).get("odin_job_success") == 1,
+                    timeout=WAIT, message="a push after the restart")
 
 
 def test_an_unreachable_pushgateway_only_costs_a_warning(job):
@@ -308,11 +295,11 @@ def test_an_unreachable_pushgateway_only_costs_a_warning(job):
     assert job.start() == 0
     [summary] = job.wait_for_summaries()
     assert summary["ODIN_OUTCOME"] == "success"
-    [warning] = wait_until(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_KIND=warning"))
+    [warning] = wait_until_true(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_KIND=warning"), timeout=WAIT)
     assert "metrics not pushed" in warning["MESSAGE"] and warning["PRIORITY"] == "4"
 
 
-def test_a_run_killed_by_its_timeout_is_a_failure_with_the_reason(job, pushgateway):
+def test_a_run_killed_by_its_timeout_is_a_failure_with_the_reason(job, pushgateway_url):
     job.install("""
         import time, odin
         odin.watch("sleeping", name="state")
@@ -328,7 +315,7 @@ def test_a_run_killed_by_its_timeout_is_a_failure_with_the_reason(job, pushgatew
     assert latest["outcome"] == "failure" and latest["reason"].startswith("timed out after 1s")
     assert latest["exit_code"] is None
     assert [r["value"] for r in latest["records"]] == ["sleeping"]
-    assert gateway_samples(pushgateway, job.name)["odin_job_exit_code"] == 128 + 15
+    assert gateway_samples(pushgateway_url, job.name)["odin_job_exit_code"] == 128 + 15
 
 
 def test_a_stopped_run_is_recorded_as_stopped(job):
@@ -338,7 +325,8 @@ def test_a_stopped_run_is_recorded_as_stopped(job):
         time.sleep(60)
     """, [SYSTEM_PYTHON, "-u", "job.py"])
     job.start(wait=False)
-    wait_until(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_NAME=started"), what="the job to run")
+    wait_until_true(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_NAME=started"),
+                    timeout=WAIT, message="the job to run")
     running = job.log()["runs"][0]
     assert running["outcome"] == "running" and running["end"] is None
     assert systemctl("stop", job.unit).returncode == 0
@@ -412,7 +400,8 @@ def test_odin_log_follow_prints_a_running_job_live_and_ends_with_its_outcome(job
         odin.result("went", success=False)
     """, [SYSTEM_PYTHON, "-u", "job.py"])
     job.start(wait=False)
-    wait_until(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_NAME=started"), what="the job to run")
+    wait_until_true(lambda: journal(f"ODIN_JOB={job.name}", "ODIN_NAME=started"),
+                    timeout=WAIT, message="the job to run")
     follower = subprocess.Popen([sys.executable, "-m", "odin", "log", job.name, "-f"], stdout=subprocess.PIPE,
                                 text=True)
     assert follower.stdout is not None
@@ -447,8 +436,8 @@ def test_odin_log_follow_of_one_run_prints_it_when_ended_and_follows_it_while_ru
 
     go.unlink()
     job.start(wait=False)
-    starts = wait_until(lambda: len(found := journal(f"ODIN_JOB={job.name}", "ODIN_KIND=start")) == 2 and found,
-                        what="the second run to start")
+    starts = wait_until_true(lambda: len(found := journal(f"ODIN_JOB={job.name}", "ODIN_KIND=start")) == 2
+                             and found, timeout=WAIT, message="the second run to start")
     running = starts[-1]["ODIN_RUN"]
     follower = subprocess.Popen([sys.executable, "-m", "odin", "log", job.name, "--run", running, "-f"],
                                 stdout=subprocess.PIPE, text=True)
@@ -460,10 +449,10 @@ def test_odin_log_follow_of_one_run_prints_it_when_ended_and_follows_it_while_ru
     assert rest[-1].startswith(f"run {running} of {job.name}: succeeded after ")
 
 
-def test_removing_a_job_deletes_its_pushgateway_group(job, pushgateway):
+def test_removing_a_job_deletes_its_pushgateway_group(job, pushgateway_url):
     job.install('import odin\nodin.watch(1, name="n")\n', [SYSTEM_PYTHON, "-u", "job.py"])
     assert job.start() == 0
-    wait_until(lambda: gateway_samples(pushgateway, job.name), what="the push")
-    assert delete_job(job.name, pushgateway) is True
-    assert gateway_samples(pushgateway, job.name) == {}
+    wait_until_true(lambda: gateway_samples(pushgateway_url, job.name), timeout=WAIT, message="the push")
+    assert delete_job(job.name, pushgateway_url) is True
+    assert gateway_samples(pushgateway_url, job.name) == {}
     assert previous_values("", job.name, socket.gethostname()) == {}
